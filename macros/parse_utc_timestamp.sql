@@ -1,0 +1,26 @@
+{#- ISO-8601 text -> UTC timestamp (no time zone), NULL when unparseable.
+    A string with an offset (Z, +02:00, -0500) is converted to UTC; one
+    without is read as UTC. Independent of the session time zone. -#}
+{% macro parse_utc_timestamp(expr) -%}
+    {{ return(adapter.dispatch('parse_utc_timestamp', 'leadpulse')(expr)) }}
+{%- endmacro %}
+
+{% macro default__parse_utc_timestamp(expr) -%}
+    cast({{ expr }} as {{ dbt.type_timestamp() }})
+{%- endmacro %}
+
+{% macro duckdb__parse_utc_timestamp(expr) -%}
+    case
+        when
+            regexp_matches(
+                trim({{ expr }}),
+                '[0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?\s*(z|Z|[+-][0-9]{2}(:?[0-9]{2})?)$'
+            )
+            then timezone('UTC', try_cast(trim({{ expr }}) as timestamptz))
+        else try_cast(trim({{ expr }}) as timestamp)
+    end
+{%- endmacro %}
+
+{% macro spark__parse_utc_timestamp(expr) -%}
+    to_utc_timestamp(try_cast(trim({{ expr }}) as timestamp), 'UTC')
+{%- endmacro %}

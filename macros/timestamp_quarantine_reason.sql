@@ -1,0 +1,18 @@
+{#- The quarantine reason a row's event timestamp earns, or NULL when the
+    timestamp is usable. raw_expr is the loader's text, parsed_expr the
+    parsed UTC timestamp. Used by every staged event table. -#}
+{% macro timestamp_quarantine_reason(raw_expr, parsed_expr) -%}
+    case
+        when {{ clean_id(raw_expr) }} is null then 'missing_timestamp'
+        when {{ parsed_expr }} is null then 'unparseable_timestamp'
+        when
+            {{ parsed_expr }}
+            < cast('{{ var("min_valid_date") }}' as {{ dbt.type_timestamp() }})
+            then 'implausible_timestamp'
+        when
+            {{ parsed_expr }} > {{ dbt.dateadd(
+                'hour', var('max_future_skew_hours'), '_loaded_at'
+            ) }}
+            then 'future_timestamp'
+    end
+{%- endmacro %}

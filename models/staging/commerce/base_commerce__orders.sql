@@ -1,0 +1,76 @@
+{%- set raw_columns = [
+    'order_id', 'lead_id', 'ordered_at', 'amount', 'currency', 'status',
+    'channel', '_loaded_at'
+] -%}
+
+with
+
+source as (
+
+    select * from {{ source('commerce', 'orders') }}
+
+),
+
+typed as (
+
+    select
+        {{ clean_id('source.order_id') }} as order_id,
+        {{ clean_id('source.lead_id') }} as lead_id,
+        {{ parse_utc_timestamp('source.ordered_at') }} as ordered_at,
+        source.amount,
+        upper(trim(source.currency)) as currency,
+        lower(trim(source.status)) as status,
+        lower({{ clean_id('source.channel') }}) as channel,
+        source._loaded_at,
+        source.ordered_at as raw_ordered_at,
+        {{ json_object_of(raw_columns, 'source') }} as raw_row,
+        {{ row_fingerprint(raw_columns, 'source') }} as row_fingerprint
+
+    from source
+
+),
+
+classified as (
+
+    select
+        *,
+        coalesce(
+            case
+                when order_id is null then 'missing_event_id'
+                when lead_id is null then 'missing_lead_id'
+            end,
+            {{ timestamp_quarantine_reason('raw_ordered_at', 'ordered_at') }},
+            case
+                when amount is null then 'missing_amount'
+                when amount < 0 then 'negative_amount'
+            end,
+            {{ event_type_quarantine_reason('status', 'orders') }}
+        ) as quarantine_reason
+
+    from typed
+
+),
+
+-- An order's status is its latest row: every earlier status row of the
+-- order (and any re-delivered copy) counts as a duplicate.
+ranked as (
+
+    select
+        *,
+        {{ dedup_rank('order_id', '_loaded_at desc') }} as copy_number
+
+    from classified
+
+),
+
+final as (
+
+    select
+        *,
+        {{ row_status() }} as row_status
+
+    from ranked
+
+)
+
+select * from final

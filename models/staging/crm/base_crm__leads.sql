@@ -1,0 +1,113 @@
+{%- set raw_columns = [
+    'lead_id', 'created_at', 'updated_at', 'phone', 'email', 'country_code',
+    'timezone', 'utm_source', 'utm_medium', 'utm_campaign', 'signup_channel',
+    'crm_stage', 'is_deleted', '_loaded_at'
+] -%}
+
+with
+
+source as (
+
+    select * from {{ source('crm', 'leads') }}
+
+),
+
+countries as (
+
+    select * from {{ ref('countries') }}
+
+),
+
+-- The lead's country supplies its phone calling code and its fallback
+-- time zone: a lookup in a seed, not a join between sources.
+typed as (
+
+    select
+        {{ clean_id('source.lead_id') }} as lead_id,
+        {{ parse_utc_timestamp('source.created_at') }} as created_at,
+        {{ parse_utc_timestamp('source.updated_at') }} as updated_at,
+        {{ normalize_phone(
+            'source.phone', 'countries.calling_code', 'countries.trunk_prefix'
+        ) }} as phone_e164,
+        {{ normalize_email('source.email') }} as email,
+        upper(trim(source.country_code)) as country_code,
+        {{ clean_id('source.timezone') }} as timezone_raw,
+        countries.main_timezone as country_timezone,
+        lower({{ clean_id('source.utm_source') }}) as utm_source,
+        lower({{ clean_id('source.utm_medium') }}) as utm_medium,
+        {{ clean_id('source.utm_campaign') }} as utm_campaign,
+        lower({{ clean_id('source.signup_channel') }}) as signup_channel,
+        lower({{ clean_id('source.crm_stage') }}) as crm_stage,
+        coalesce(source.is_deleted, false) as is_deleted,
+        source._loaded_at,
+        source.phone as raw_phone,
+        source.email as raw_email,
+        source.created_at as raw_created_at,
+        {{ json_object_of(raw_columns, 'source') }} as raw_row,
+        {{ row_fingerprint(raw_columns, 'source') }} as row_fingerprint
+
+    from source
+    left join countries
+        on upper(trim(source.country_code)) = countries.country_code
+
+),
+
+timezones_resolved as (
+
+    select
+        *,
+        {{ is_valid_timezone('timezone_raw') }} as has_valid_timezone
+
+    from typed
+
+),
+
+classified as (
+
+    select
+        *,
+        case
+            when has_valid_timezone then timezone_raw
+            when country_timezone is not null then country_timezone
+            else '{{ var("default_timezone") }}'
+        end as timezone,
+        case
+            when has_valid_timezone then 'lead'
+            when country_timezone is not null then 'country'
+            else 'default'
+        end as timezone_source,
+        raw_phone is not null and phone_e164 is null as has_malformed_phone,
+        raw_email is not null and email is null as has_malformed_email,
+        coalesce(
+            case when lead_id is null then 'missing_lead_id' end,
+            {{ timestamp_quarantine_reason('raw_created_at', 'created_at') }}
+        ) as quarantine_reason
+
+    from timezones_resolved
+
+),
+
+ranked as (
+
+    select
+        *,
+        {{ dedup_rank(
+            'lead_id',
+            'coalesce(updated_at, created_at) desc, _loaded_at desc'
+        ) }} as copy_number
+
+    from classified
+
+),
+
+final as (
+
+    select
+        *,
+        {{ row_status() }} as row_status
+
+    from ranked
+
+)
+
+select * from final

@@ -1,0 +1,66 @@
+{%- set raw_columns = [
+    'request_id', 'lead_id', 'request_type', 'requested_at', '_loaded_at'
+] -%}
+
+with
+
+source as (
+
+    select * from {{ source('crm', 'privacy_requests') }}
+
+),
+
+typed as (
+
+    select
+        {{ clean_id('source.request_id') }} as request_id,
+        {{ clean_id('source.lead_id') }} as lead_id,
+        lower(trim(source.request_type)) as request_type,
+        {{ parse_utc_timestamp('source.requested_at') }} as requested_at,
+        source._loaded_at,
+        source.requested_at as raw_requested_at,
+        {{ json_object_of(raw_columns, 'source') }} as raw_row,
+        {{ row_fingerprint(raw_columns, 'source') }} as row_fingerprint
+
+    from source
+
+),
+
+classified as (
+
+    select
+        *,
+        coalesce(
+            case
+                when request_id is null then 'missing_event_id'
+                when lead_id is null then 'missing_lead_id'
+            end,
+            {{ timestamp_quarantine_reason('raw_requested_at', 'requested_at') }},
+            {{ event_type_quarantine_reason('request_type', 'privacy_requests') }}
+        ) as quarantine_reason
+
+    from typed
+
+),
+
+ranked as (
+
+    select
+        *,
+        {{ dedup_rank('request_id') }} as copy_number
+
+    from classified
+
+),
+
+final as (
+
+    select
+        *,
+        {{ row_status() }} as row_status
+
+    from ranked
+
+)
+
+select * from final

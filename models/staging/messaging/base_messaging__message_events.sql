@@ -1,0 +1,113 @@
+{%- set raw_columns = [
+    'event_id', 'message_id', 'lead_id', 'address', 'channel', 'direction',
+    'event_type', 'occurred_at', 'campaign_id', 'campaign_type', 'link_url',
+    'body', '_loaded_at'
+] -%}
+
+with
+
+source as (
+
+    select * from {{ source('messaging', 'message_events') }}
+
+),
+
+default_country as (
+
+    select * from {{ ref('countries') }}
+    where country_code = '{{ var("default_phone_country") }}'
+
+),
+
+typed as (
+
+    select
+        {{ clean_id('source.event_id') }} as event_id,
+        {{ clean_id('source.message_id') }} as message_id,
+        {{ clean_id('source.lead_id') }} as lead_id,
+        {{ normalize_email('source.address') }} as address_email,
+        case
+            when source.address not like '%@%'
+                then {{ normalize_phone(
+                    'source.address',
+                    'default_country.calling_code',
+                    'default_country.trunk_prefix'
+                ) }}
+        end as address_phone_e164,
+        lower(trim(source.channel)) as channel,
+        lower(trim(source.direction)) as direction,
+        lower(trim(source.event_type)) as event_type,
+        {{ parse_utc_timestamp('source.occurred_at') }} as occurred_at,
+        {{ clean_id('source.campaign_id') }} as campaign_id,
+        lower(trim(source.campaign_type)) as campaign_type,
+        {{ clean_text('source.link_url') }} as link_url,
+        {{ clean_text('source.body') }} as body,
+        source._loaded_at,
+        source.address as raw_address,
+        source.occurred_at as raw_occurred_at,
+        {{ json_object_of(raw_columns, 'source') }} as raw_row,
+        {{ row_fingerprint(raw_columns, 'source') }}
+        as row_fingerprint
+
+    from source
+    cross join default_country
+
+),
+
+classified as (
+
+    select
+        *,
+        raw_address is not null
+        and address_email is null
+        and address_phone_e164 is null as has_malformed_address,
+        coalesce(upper(trim(body)) in {{ in_list(var("opt_out_keywords")) }}, false)
+        as is_opt_out_keyword,
+        coalesce(upper(trim(body)) in {{ in_list(var("opt_in_keywords")) }}, false)
+        as is_opt_in_keyword,
+        coalesce(
+            case
+                when event_id is null then 'missing_event_id'
+                when
+                    lead_id is null
+                    and address_email is null
+                    and address_phone_e164 is null
+                    then 'missing_identity'
+            end,
+            {{ timestamp_quarantine_reason('raw_occurred_at', 'occurred_at') }},
+            case
+                when
+                    channel is null
+                    or channel not in {{ in_list(var('message_channels')) }}
+                    then 'unknown_channel'
+                when direction is null or direction not in ('outbound', 'inbound')
+                    then 'unknown_direction'
+            end,
+            {{ event_type_quarantine_reason('event_type', 'message_events') }}
+        ) as quarantine_reason
+
+    from typed
+
+),
+
+ranked as (
+
+    select
+        *,
+        {{ dedup_rank('event_id') }} as copy_number
+
+    from classified
+
+),
+
+final as (
+
+    select
+        *,
+        {{ row_status() }} as row_status
+
+    from ranked
+
+)
+
+select * from final

@@ -1,0 +1,93 @@
+{%- set raw_columns = [
+    'call_id', 'lead_id', 'phone', 'direction', 'status', 'started_at',
+    'duration_seconds', 'tracking_source', '_loaded_at'
+] -%}
+
+with
+
+source as (
+
+    select * from {{ source('telephony', 'calls') }}
+
+),
+
+default_country as (
+
+    select * from {{ ref('countries') }}
+    where country_code = '{{ var("default_phone_country") }}'
+
+),
+
+typed as (
+
+    select
+        {{ clean_id('source.call_id') }} as call_id,
+        {{ clean_id('source.lead_id') }} as lead_id,
+        {{ normalize_phone(
+            'source.phone',
+            'default_country.calling_code',
+            'default_country.trunk_prefix'
+        ) }} as phone_e164,
+        lower(trim(source.direction)) as direction,
+        lower(trim(source.status)) as status,
+        {{ parse_utc_timestamp('source.started_at') }} as started_at,
+        source.duration_seconds,
+        lower({{ clean_id('source.tracking_source') }}) as tracking_source,
+        source._loaded_at,
+        source.phone as raw_phone,
+        source.started_at as raw_started_at,
+        {{ json_object_of(raw_columns, 'source') }} as raw_row,
+        {{ row_fingerprint(raw_columns, 'source') }} as row_fingerprint
+
+    from source
+    cross join default_country
+
+),
+
+classified as (
+
+    select
+        *,
+        -- Calls are typed <direction>_<status> in the event catalog.
+        direction || '_' || status as event_type,
+        raw_phone is not null and phone_e164 is null as has_malformed_phone,
+        coalesce(
+            case
+                when call_id is null then 'missing_event_id'
+                when lead_id is null and phone_e164 is null
+                    then 'missing_identity'
+            end,
+            {{ timestamp_quarantine_reason('raw_started_at', 'started_at') }},
+            case
+                when duration_seconds < 0 then 'negative_duration'
+            end,
+            {{ event_type_quarantine_reason(
+                "direction || '_' || status", 'calls'
+            ) }}
+        ) as quarantine_reason
+
+    from typed
+
+),
+
+ranked as (
+
+    select
+        *,
+        {{ dedup_rank('call_id') }} as copy_number
+
+    from classified
+
+),
+
+final as (
+
+    select
+        *,
+        {{ row_status() }} as row_status
+
+    from ranked
+
+)
+
+select * from final

@@ -1,0 +1,77 @@
+{%- set raw_columns = [
+    'event_id', 'anonymous_id', 'user_id', 'event_name', 'page_url',
+    'referrer', 'user_agent', 'utm_source', 'utm_medium', 'utm_campaign',
+    'occurred_at', '_loaded_at'
+] -%}
+
+with
+
+source as (
+
+    select * from {{ source('web', 'web_events') }}
+
+),
+
+typed as (
+
+    select
+        {{ clean_id('source.event_id') }} as event_id,
+        {{ clean_id('source.anonymous_id') }} as anonymous_id,
+        {{ clean_id('source.user_id') }} as user_id,
+        lower(trim(source.event_name)) as event_type,
+        {{ clean_text('source.page_url') }} as page_url,
+        {{ clean_text('source.referrer') }} as referrer,
+        {{ clean_text('source.user_agent') }} as user_agent,
+        {{ device_type('source.user_agent') }} as device_type,
+        lower({{ clean_id('source.utm_source') }}) as utm_source,
+        lower({{ clean_id('source.utm_medium') }}) as utm_medium,
+        {{ clean_id('source.utm_campaign') }} as utm_campaign,
+        {{ parse_utc_timestamp('source.occurred_at') }} as occurred_at,
+        source._loaded_at,
+        source.occurred_at as raw_occurred_at,
+        {{ json_object_of(raw_columns, 'source') }} as raw_row,
+        {{ row_fingerprint(raw_columns, 'source') }} as row_fingerprint
+
+    from source
+
+),
+
+classified as (
+
+    select
+        *,
+        coalesce(
+            case
+                when event_id is null then 'missing_event_id'
+                when anonymous_id is null and user_id is null
+                    then 'missing_identity'
+            end,
+            {{ timestamp_quarantine_reason('raw_occurred_at', 'occurred_at') }},
+            {{ event_type_quarantine_reason('event_type', 'web_events') }}
+        ) as quarantine_reason
+
+    from typed
+
+),
+
+ranked as (
+
+    select
+        *,
+        {{ dedup_rank('event_id') }} as copy_number
+
+    from classified
+
+),
+
+final as (
+
+    select
+        *,
+        {{ row_status() }} as row_status
+
+    from ranked
+
+)
+
+select * from final
