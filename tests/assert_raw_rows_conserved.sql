@@ -12,12 +12,12 @@ reconciled as (
 raw_counts as (
 
     {% for raw in raw_tables() -%}
-    select
-        '{{ raw.table }}' as source_table,
-        count(*) as raw_rows
-    from {{ source(raw.source, raw.table) }}
-    {% if not loop.last %}union all
-    {% endif %}
+        select
+            '{{ raw.table }}' as source_table,
+            count(*) as raw_rows
+        from {{ source(raw.source, raw.table) }}
+        {% if not loop.last %}union all
+        {% endif %}
     {%- endfor %}
 
 ),

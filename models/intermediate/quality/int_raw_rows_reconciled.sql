@@ -18,28 +18,31 @@ quarantined_counts as (
 ),
 
 {% for raw in raw_tables() %}
-{{ raw.table }}_counted as (
+    {{ raw.table }}_counted as (
 
-    select
-        '{{ raw.table }}' as source_table,
-        count(*) as raw_rows,
-        cast(
-            sum(case when row_status = 'duplicate' then 1 else 0 end)
-            as {{ dbt.type_bigint() }}
-        ) as duplicate_rows,
-        (select count(*) from {{ ref('stg_' ~ raw.model) }}) as clean_rows
+        select
+            '{{ raw.table }}' as source_table,
+            count(*) as raw_rows,
+            cast(
+                sum(case when row_status = 'duplicate' then 1 else 0 end)
+                as {{ dbt.type_bigint() }}
+            ) as duplicate_rows,
+            (
+                select count(*) as staged_rows
+                from {{ ref('stg_' ~ raw.model) }}
+            ) as clean_rows
 
-    from {{ ref('base_' ~ raw.model) }}
+        from {{ ref('base_' ~ raw.model) }}
 
-),
+    ),
 
 {% endfor %}
 counted as (
 
     {% for raw in raw_tables() -%}
-    select * from {{ raw.table }}_counted
-    {% if not loop.last %}union all
-    {% endif %}
+        select * from {{ raw.table }}_counted
+        {% if not loop.last %}union all
+        {% endif %}
     {%- endfor %}
 
 ),

@@ -21,14 +21,19 @@ typed as (
         lower(trim(source.platform)) as platform,
         {{ parse_utc_timestamp('source.occurred_at') }} as occurred_at,
         {{ parse_utc_timestamp('source.received_at') }} as received_at,
-        {{ json_extract_text('source.properties', 'session_id') }} as app_session_id,
-        {{ json_extract_text('source.properties', 'screen_name') }} as screen_name,
-        {{ json_extract_text('source.properties', 'product_id') }} as product_id,
-        {{ json_extract_text('source.properties', 'category') }} as product_category,
+        {{ json_extract_text('source.properties', 'session_id') }}
+            as app_session_id,
+        {{ json_extract_text('source.properties', 'screen_name') }}
+            as screen_name,
+        {{ json_extract_text('source.properties', 'product_id') }}
+            as product_id,
+        {{ json_extract_text('source.properties', 'category') }}
+            as product_category,
         {{ safe_cast(
             json_extract_text('source.properties', 'revenue'), 'decimal(18, 2)'
         ) }} as revenue,
-        upper({{ json_extract_text('source.properties', 'currency') }}) as currency,
+        upper({{ json_extract_text('source.properties', 'currency') }})
+            as currency,
         source._loaded_at,
         source.occurred_at as raw_occurred_at,
         {{ json_object_of(raw_columns, 'source') }} as raw_row,

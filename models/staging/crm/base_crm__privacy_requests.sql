@@ -35,8 +35,12 @@ classified as (
                 when request_id is null then 'missing_event_id'
                 when lead_id is null then 'missing_lead_id'
             end,
-            {{ timestamp_quarantine_reason('raw_requested_at', 'requested_at') }},
-            {{ event_type_quarantine_reason('request_type', 'privacy_requests') }}
+            {{ timestamp_quarantine_reason(
+                'raw_requested_at', 'requested_at'
+            ) }},
+            {{ event_type_quarantine_reason(
+                'request_type', 'privacy_requests'
+            ) }}
         ) as quarantine_reason
 
     from typed

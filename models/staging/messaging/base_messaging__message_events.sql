@@ -47,7 +47,7 @@ typed as (
         source.occurred_at as raw_occurred_at,
         {{ json_object_of(raw_columns, 'source') }} as raw_row,
         {{ row_fingerprint(raw_columns, 'source') }}
-        as row_fingerprint
+            as row_fingerprint
 
     from source
     cross join default_country
@@ -61,10 +61,14 @@ classified as (
         raw_address is not null
         and address_email is null
         and address_phone_e164 is null as has_malformed_address,
-        coalesce(upper(trim(body)) in {{ in_list(var("opt_out_keywords")) }}, false)
-        as is_opt_out_keyword,
-        coalesce(upper(trim(body)) in {{ in_list(var("opt_in_keywords")) }}, false)
-        as is_opt_in_keyword,
+        coalesce(
+            upper(trim(body)) in {{ in_list(var("opt_out_keywords")) }}, false
+        )
+            as is_opt_out_keyword,
+        coalesce(
+            upper(trim(body)) in {{ in_list(var("opt_in_keywords")) }}, false
+        )
+            as is_opt_in_keyword,
         coalesce(
             case
                 when event_id is null then 'missing_event_id'
@@ -80,7 +84,8 @@ classified as (
                     channel is null
                     or channel not in {{ in_list(var('message_channels')) }}
                     then 'unknown_channel'
-                when direction is null or direction not in ('outbound', 'inbound')
+                when direction is null
+                    or direction not in ('outbound', 'inbound')
                     then 'unknown_direction'
             end,
             {{ event_type_quarantine_reason('event_type', 'message_events') }}
