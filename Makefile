@@ -1,0 +1,44 @@
+# leadpulse: the two commands are `make demo` and `make test`; each installs
+# what it needs into .venv first.
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+
+.PHONY: demo test lint pytest dbt-test fmt clean install
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=python3.x (3.11+)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Make sample data, build, validate, write the report (warehouse/leadpulse.duckdb).
+demo: $(STAMP)
+	$(BIN)/leadpulse demo
+
+## The test suite: Python and SQL lint, then pytest (which builds the project).
+test: lint pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check leadpulse tests
+	$(BIN)/ruff format --check leadpulse tests
+	mkdir -p warehouse/tmp
+	LEADPULSE_DUCKDB_PATH=warehouse/lint.duckdb $(BIN)/sqlfluff lint models tests analyses
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+fmt: $(STAMP)
+	$(BIN)/ruff format leadpulse tests
+	$(BIN)/ruff check --fix leadpulse tests
+	LEADPULSE_DUCKDB_PATH=warehouse/lint.duckdb $(BIN)/sqlfluff fix models tests analyses
+
+clean:
+	rm -rf target logs warehouse reports .pytest_cache
