@@ -1,0 +1,119 @@
+with
+
+events as (
+
+    select * from {{ ref('int_lead_events_unioned') }}
+
+),
+
+-- Consent and churn signals only: a small slice of the stream.
+signals as (
+
+    select
+        lead_id,
+        channel,
+        event_type,
+        is_opt_out,
+        is_opt_in,
+        occurred_at
+
+    from events
+    where
+        is_opt_out
+        or is_opt_in
+        or event_type in ('opt_out_all', 'app_uninstalled', 'app_installed')
+
+),
+
+-- An opt_out_all request is an opt-out on every message channel.
+channel_signals as (
+
+    select
+        lead_id,
+        channel,
+        is_opt_out,
+        occurred_at
+
+    from signals
+    where is_opt_out or is_opt_in
+
+    {% for channel in var('message_channels') %}
+        union all
+
+        select
+            lead_id,
+            '{{ channel }}' as channel,
+            true as is_opt_out,
+            occurred_at
+
+        from signals
+        where event_type = 'opt_out_all'
+    {% endfor %}
+
+),
+
+latest_per_channel as (
+
+    select
+        lead_id,
+        channel,
+        -- Latest signal wins; an opt-out wins a tie with an opt-in.
+        {{ max_by(
+            'is_opt_out',
+            "cast(occurred_at as " ~ dbt.type_string() ~ ")"
+            ~ " || case when is_opt_out then '1' else '0' end"
+        ) }} as is_opted_out,
+        max(case when is_opt_out then occurred_at end) as last_opted_out_at
+
+    from channel_signals
+    group by 1, 2
+
+),
+
+per_lead as (
+
+    select
+        signals.lead_id,
+        max(
+            case when signals.event_type = 'opt_out_all' then signals.occurred_at end
+        ) as opt_out_all_at,
+        max(
+            case
+                when signals.event_type = 'app_uninstalled'
+                    then signals.occurred_at
+            end
+        ) as last_uninstalled_at,
+        max(
+            case
+                when signals.event_type = 'app_installed'
+                    then signals.occurred_at
+            end
+        ) as last_installed_at
+
+    from signals
+    group by 1
+
+),
+
+final as (
+
+    select
+        per_lead.*,
+        {% for channel in var('message_channels') -%}
+        coalesce({{ channel }}_consent.is_opted_out, false)
+        as {{ channel }}_opted_out,
+        {{ channel }}_consent.last_opted_out_at as {{ channel }}_opted_out_at
+        {{- "," if not loop.last }}
+        {% endfor %}
+
+    from per_lead
+    {% for channel in var('message_channels') -%}
+        left join latest_per_channel as {{ channel }}_consent
+            on
+                per_lead.lead_id = {{ channel }}_consent.lead_id
+                and {{ channel }}_consent.channel = '{{ channel }}'
+    {% endfor %}
+
+)
+
+select * from final

@@ -1,0 +1,147 @@
+with
+
+events as (
+
+    select * from {{ ref('int_lead_events_unioned') }}
+
+),
+
+sessions as (
+
+    select * from {{ ref('int_lead_sessions_grouped') }}
+
+),
+
+daily_events as (
+
+    select
+        lead_id,
+        activity_date,
+        count(*) as events,
+        {{ count_if('is_engagement') }} as engagement_events,
+        {{ count_if("is_engagement and depth <> 'passive'") }}
+        as non_passive_engagements,
+        sum(weight) as engagement_weight,
+        {{ count_if('is_engagement and is_mobile') }} as mobile_engagements,
+        {% for part in dayparts() -%}
+        {{ count_if("is_engagement and daypart = '" ~ part ~ "'") }}
+        as {{ part }}_engagements,
+        {% endfor -%}
+        {% for channel in activity_channels() -%}
+        {{ count_if("is_engagement and channel = '" ~ channel ~ "'") }}
+        as {{ channel }}_engagements,
+        {% endfor -%}
+        {% for channel in var('message_channels') -%}
+        {{ count_if(
+            "source_table = 'message_events' and event_type = 'delivered'"
+            ~ " and channel = '" ~ channel ~ "'"
+        ) }} as {{ channel }}_delivered,
+        {{ count_if(
+            "source_table = 'message_events' and is_engagement"
+            ~ " and channel = '" ~ channel ~ "'"
+        ) }} as {{ channel }}_responses,
+        {% endfor -%}
+        {{ count_if(
+            "source_table = 'message_events' and event_type = 'delivered'"
+        ) }} as messages_delivered,
+        {{ count_if(
+            "source_table = 'message_events' and event_type = 'opened'"
+        ) }} as messages_opened,
+        {{ count_if(
+            "source_table = 'message_events' and event_type = 'clicked'"
+        ) }} as messages_clicked,
+        {{ count_if(
+            "source_table = 'message_events' and event_type = 'replied'"
+            ~ " and is_engagement"
+        ) }} as messages_replied,
+        {{ count_if("source_table = 'message_events' and is_engagement") }}
+        as message_responses,
+        {{ count_if(
+            "source_table = 'message_events' and is_engagement"
+            ~ " and is_promo_campaign"
+        ) }} as promo_responses,
+        {{ count_if("event_type = 'screen_viewed'") }} as app_screen_views,
+        {{ count_if("event_type = 'product_viewed'") }} as product_views,
+        {{ count_if(
+            "event_type = 'page_viewed' and device_type = 'mobile'"
+        ) }} as mobile_web_page_views,
+        {{ count_if(
+            "event_type = 'page_viewed' and device_type = 'desktop'"
+        ) }} as desktop_web_page_views,
+        {{ count_if("event_type = 'form_submitted'") }} as forms_submitted,
+        {{ count_if(
+            "event_type in ('chat_message_sent', 'chat_started')"
+        ) }} as chat_messages,
+        {{ count_if("source_table = 'calls' and direction = 'inbound'") }}
+        as inbound_calls,
+        {{ count_if("source_table = 'calls' and event_type like '%_answered'") }}
+        as answered_calls,
+        sum(
+            case
+                when source_table = 'calls' and event_type like '%_answered'
+                    then coalesce(duration_seconds, 0)
+                else 0
+            end
+        ) as call_seconds,
+        {{ count_if("event_type = 'added_to_cart'") }} as cart_adds,
+        max(case when event_type = 'added_to_cart' then occurred_at end)
+        as last_cart_added_at,
+        {{ count_if("source_table = 'orders' and event_type = 'completed'") }}
+        as orders_completed,
+        sum(
+            case
+                when source_table = 'orders' and event_type = 'completed'
+                    then revenue
+                else 0
+            end
+        ) as revenue,
+        max(
+            case
+                when
+                    event_type = 'order_completed'
+                    or (source_table = 'orders' and event_type = 'completed')
+                    then occurred_at
+            end
+        ) as last_order_at,
+        min(case when is_engagement then occurred_at end)
+        as first_engaged_at,
+        max(case when is_engagement then occurred_at end)
+        as last_engaged_at
+
+    from events
+    group by 1, 2
+
+),
+
+daily_sessions as (
+
+    select
+        lead_id,
+        activity_date,
+        count(*) as sessions,
+        {{ count_if('is_app_session') }} as app_sessions,
+        sum(session_minutes) as session_minutes
+
+    from sessions
+    group by 1, 2
+
+),
+
+final as (
+
+    select
+        daily_events.*,
+        daily_events.engagement_events > 0 as is_engaged,
+        coalesce(daily_sessions.sessions, 0) as sessions,
+        coalesce(daily_sessions.app_sessions, 0) as app_sessions,
+        coalesce(daily_sessions.session_minutes, 0) as session_minutes
+
+    from daily_events
+    left join daily_sessions
+        on
+            daily_events.lead_id = daily_sessions.lead_id
+            and daily_events.activity_date = daily_sessions.activity_date
+
+)
+
+select * from final

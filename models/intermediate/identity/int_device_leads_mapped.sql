@@ -1,0 +1,120 @@
+with
+
+app_events as (
+
+    select * from {{ ref('stg_app__events') }}
+
+),
+
+web_events as (
+
+    select * from {{ ref('stg_web__events') }}
+
+),
+
+leads as (
+
+    select * from {{ ref('stg_crm__leads') }}
+
+),
+
+-- A device (app anonymous_id) or cookie (web anonymous_id) is tied to a lead
+-- by every event that carries both ids.
+ties as (
+
+    select
+        'app_events' as device_source,
+        anonymous_id,
+        user_id as lead_id,
+        occurred_at
+
+    from app_events
+    where anonymous_id is not null and user_id is not null
+
+    union all
+
+    select
+        'web_events' as device_source,
+        anonymous_id,
+        user_id as lead_id,
+        occurred_at
+
+    from web_events
+    where anonymous_id is not null and user_id is not null
+
+),
+
+known_ties as (
+
+    select ties.*
+
+    from ties
+    inner join leads
+        on ties.lead_id = leads.lead_id
+    where not leads.is_deleted
+
+),
+
+sequenced as (
+
+    select
+        *,
+        lag(lead_id) over (
+            partition by device_source, anonymous_id
+            order by occurred_at, lead_id
+        ) as previous_lead_id
+
+    from known_ties
+
+),
+
+-- Only the ties where the device changes hands start a new period.
+handovers as (
+
+    select
+        device_source,
+        anonymous_id,
+        lead_id,
+        occurred_at as tied_at
+
+    from sequenced
+    where previous_lead_id is null or previous_lead_id <> lead_id
+
+),
+
+periods as (
+
+    select
+        device_source,
+        anonymous_id,
+        lead_id,
+        tied_at,
+        lead(tied_at) over (
+            partition by device_source, anonymous_id
+            order by tied_at, lead_id
+        ) as next_tied_at,
+        row_number() over (
+            partition by device_source, anonymous_id
+            order by tied_at, lead_id
+        ) as period_number
+
+    from handovers
+
+),
+
+final as (
+
+    select
+        device_source,
+        anonymous_id,
+        lead_id,
+        period_number,
+        -- The first lead also owns the device's events before its login.
+        case when period_number > 1 then tied_at end as valid_from,
+        next_tied_at as valid_to
+
+    from periods
+
+)
+
+select * from final

@@ -1,0 +1,310 @@
+with
+
+message_events as (
+
+    select * from {{ ref('stg_messaging__message_events') }}
+
+),
+
+app_events as (
+
+    select * from {{ ref('stg_app__events') }}
+
+),
+
+web_events as (
+
+    select * from {{ ref('stg_web__events') }}
+
+),
+
+calls as (
+
+    select * from {{ ref('stg_telephony__calls') }}
+
+),
+
+orders as (
+
+    select * from {{ ref('stg_commerce__orders') }}
+
+),
+
+privacy_requests as (
+
+    select * from {{ ref('stg_crm__privacy_requests') }}
+
+),
+
+leads as (
+
+    select * from {{ ref('stg_crm__leads') }}
+
+),
+
+contacts as (
+
+    select * from {{ ref('int_lead_contacts_mapped') }}
+
+),
+
+devices as (
+
+    select * from {{ ref('int_device_leads_mapped') }}
+
+),
+
+known_leads as (
+
+    select lead_id from leads
+    where not is_deleted
+
+),
+
+phones as (
+
+    select * from contacts
+    where contact_type = 'phone'
+
+),
+
+emails as (
+
+    select * from contacts
+    where contact_type = 'email'
+
+),
+
+-- Identity order (SPEC §2): own id, then device, then phone, then email.
+messages_attributed as (
+
+    select
+        'message_events' as source_table,
+        message_events.event_id as source_event_id,
+        coalesce(
+            known_leads.lead_id, phones.lead_id, emails.lead_id
+        ) as lead_id,
+        case
+            when known_leads.lead_id is not null then 'lead_id'
+            when phones.lead_id is not null then 'phone'
+            when emails.lead_id is not null then 'email'
+        end as attributed_by,
+        message_events.event_type,
+        message_events.occurred_at,
+        message_events.channel,
+        message_events.direction,
+        message_events.campaign_type,
+        cast(null as {{ dbt.type_string() }}) as device_type,
+        cast(null as {{ dbt.type_int() }}) as duration_seconds,
+        cast(null as decimal(18, 2)) as revenue,
+        message_events.is_opt_out_keyword,
+        message_events.is_opt_in_keyword,
+        message_events._loaded_at
+
+    from message_events
+    left join known_leads
+        on message_events.lead_id = known_leads.lead_id
+    left join phones
+        on message_events.address_phone_e164 = phones.contact_value
+    left join emails
+        on message_events.address_email = emails.contact_value
+
+),
+
+app_attributed as (
+
+    select
+        'app_events' as source_table,
+        app_events.event_id as source_event_id,
+        coalesce(known_leads.lead_id, devices.lead_id) as lead_id,
+        case
+            when known_leads.lead_id is not null then 'user_id'
+            when devices.lead_id is not null then 'device'
+        end as attributed_by,
+        app_events.event_type,
+        app_events.occurred_at,
+        'app' as channel,
+        cast(null as {{ dbt.type_string() }}) as direction,
+        cast(null as {{ dbt.type_string() }}) as campaign_type,
+        'app' as device_type,
+        cast(null as {{ dbt.type_int() }}) as duration_seconds,
+        cast(null as decimal(18, 2)) as revenue,
+        false as is_opt_out_keyword,
+        false as is_opt_in_keyword,
+        app_events._loaded_at
+
+    from app_events
+    left join known_leads
+        on app_events.user_id = known_leads.lead_id
+    left join devices
+        on
+            known_leads.lead_id is null
+            and devices.device_source = 'app_events'
+            and app_events.anonymous_id = devices.anonymous_id
+            and (
+                devices.valid_from is null
+                or app_events.occurred_at >= devices.valid_from
+            )
+            and (
+                devices.valid_to is null
+                or app_events.occurred_at < devices.valid_to
+            )
+
+),
+
+web_attributed as (
+
+    select
+        'web_events' as source_table,
+        web_events.event_id as source_event_id,
+        coalesce(known_leads.lead_id, devices.lead_id) as lead_id,
+        case
+            when known_leads.lead_id is not null then 'user_id'
+            when devices.lead_id is not null then 'device'
+        end as attributed_by,
+        web_events.event_type,
+        web_events.occurred_at,
+        'web' as channel,
+        cast(null as {{ dbt.type_string() }}) as direction,
+        cast(null as {{ dbt.type_string() }}) as campaign_type,
+        web_events.device_type,
+        cast(null as {{ dbt.type_int() }}) as duration_seconds,
+        cast(null as decimal(18, 2)) as revenue,
+        false as is_opt_out_keyword,
+        false as is_opt_in_keyword,
+        web_events._loaded_at
+
+    from web_events
+    left join known_leads
+        on web_events.user_id = known_leads.lead_id
+    left join devices
+        on
+            known_leads.lead_id is null
+            and devices.device_source = 'web_events'
+            and web_events.anonymous_id = devices.anonymous_id
+            and (
+                devices.valid_from is null
+                or web_events.occurred_at >= devices.valid_from
+            )
+            and (
+                devices.valid_to is null
+                or web_events.occurred_at < devices.valid_to
+            )
+
+),
+
+calls_attributed as (
+
+    select
+        'calls' as source_table,
+        calls.call_id as source_event_id,
+        coalesce(known_leads.lead_id, phones.lead_id) as lead_id,
+        case
+            when known_leads.lead_id is not null then 'lead_id'
+            when phones.lead_id is not null then 'phone'
+        end as attributed_by,
+        calls.event_type,
+        calls.started_at as occurred_at,
+        'call' as channel,
+        calls.direction,
+        cast(null as {{ dbt.type_string() }}) as campaign_type,
+        cast(null as {{ dbt.type_string() }}) as device_type,
+        calls.duration_seconds,
+        cast(null as decimal(18, 2)) as revenue,
+        false as is_opt_out_keyword,
+        false as is_opt_in_keyword,
+        calls._loaded_at
+
+    from calls
+    left join known_leads
+        on calls.lead_id = known_leads.lead_id
+    left join phones
+        on calls.phone_e164 = phones.contact_value
+
+),
+
+orders_attributed as (
+
+    select
+        'orders' as source_table,
+        orders.order_id as source_event_id,
+        known_leads.lead_id,
+        case
+            when known_leads.lead_id is not null then 'lead_id'
+        end as attributed_by,
+        orders.status as event_type,
+        orders.ordered_at as occurred_at,
+        -- Orders count on the channel they were placed through.
+        case
+            when orders.channel = 'phone' then 'call'
+            else coalesce(orders.channel, 'store')
+        end as channel,
+        cast(null as {{ dbt.type_string() }}) as direction,
+        cast(null as {{ dbt.type_string() }}) as campaign_type,
+        cast(null as {{ dbt.type_string() }}) as device_type,
+        cast(null as {{ dbt.type_int() }}) as duration_seconds,
+        orders.amount as revenue,
+        false as is_opt_out_keyword,
+        false as is_opt_in_keyword,
+        orders._loaded_at
+
+    from orders
+    left join known_leads
+        on orders.lead_id = known_leads.lead_id
+
+),
+
+privacy_attributed as (
+
+    select
+        'privacy_requests' as source_table,
+        privacy_requests.request_id as source_event_id,
+        known_leads.lead_id,
+        case
+            when known_leads.lead_id is not null then 'lead_id'
+        end as attributed_by,
+        privacy_requests.request_type as event_type,
+        privacy_requests.requested_at as occurred_at,
+        'privacy' as channel,
+        cast(null as {{ dbt.type_string() }}) as direction,
+        cast(null as {{ dbt.type_string() }}) as campaign_type,
+        cast(null as {{ dbt.type_string() }}) as device_type,
+        cast(null as {{ dbt.type_int() }}) as duration_seconds,
+        cast(null as decimal(18, 2)) as revenue,
+        false as is_opt_out_keyword,
+        false as is_opt_in_keyword,
+        privacy_requests._loaded_at
+
+    from privacy_requests
+    left join known_leads
+        on privacy_requests.lead_id = known_leads.lead_id
+
+),
+
+unioned as (
+
+    select * from messages_attributed
+    union all
+    select * from app_attributed
+    union all
+    select * from web_attributed
+    union all
+    select * from calls_attributed
+    union all
+    select * from orders_attributed
+    union all
+    select * from privacy_attributed
+
+),
+
+final as (
+
+    select
+        source_table || ':' || source_event_id as event_key,
+        *
+
+    from unioned
+
+)
+
+select * from final
