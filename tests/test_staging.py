@@ -34,20 +34,20 @@ def test_build_succeeds(warehouse) -> None:
 
 def test_every_raw_table_and_staging_model_is_populated(warehouse, wh_con) -> None:
     for table, model in STAGING_MODELS.items():
-        raw = wh_con.sql(f"select count(*) from raw.{table}").fetchone()[0]
-        staged = wh_con.sql(f"select count(*) from staging.{model}").fetchone()[0]
+        raw = wh_con.execute(f"select count(*) from raw.{table}").fetchone()[0]
+        staged = wh_con.execute(f"select count(*) from staging.{model}").fetchone()[0]
         assert raw > 0, f"raw.{table} is empty"
         assert 0 < staged <= raw, f"staging.{model}: {staged} rows of {raw} raw"
 
 
 def test_reconciliation_adds_up_against_raw(wh_con) -> None:
-    rows = wh_con.sql(
+    rows = wh_con.execute(
         "select source_table, raw_rows, clean_rows, duplicate_rows, quarantined_rows,"
         " is_conserved from intermediate.int_raw_rows_reconciled"
     ).fetchall()
     assert {row[0] for row in rows} == set(RAW_TABLES)
     for table, raw_rows, clean, dups, quarantined, conserved in rows:
-        direct = wh_con.sql(f"select count(*) from raw.{table}").fetchone()[0]
+        direct = wh_con.execute(f"select count(*) from raw.{table}").fetchone()[0]
         assert raw_rows == direct, table
         assert raw_rows == clean + dups + quarantined, table
         assert conserved, table
@@ -56,7 +56,7 @@ def test_reconciliation_adds_up_against_raw(wh_con) -> None:
 def test_each_kind_of_mess_lands_in_its_bucket(wh_con) -> None:
     reasons = {
         row[0]
-        for row in wh_con.sql(
+        for row in wh_con.execute(
             "select distinct reason from intermediate.int_rows_quarantined"
         ).fetchall()
     }
@@ -72,7 +72,7 @@ def test_each_kind_of_mess_lands_in_its_bucket(wh_con) -> None:
     assert expected <= reasons, f"missing quarantine reasons: {expected - reasons}"
 
     dups = dict(
-        wh_con.sql(
+        wh_con.execute(
             "select source_table, duplicate_rows from intermediate.int_raw_rows_reconciled"
         ).fetchall()
     )
@@ -80,19 +80,19 @@ def test_each_kind_of_mess_lands_in_its_bucket(wh_con) -> None:
         assert dups[table] > 0, f"no duplicates or superseded versions found in {table}"
 
     # Leads with an invalid or missing time zone fall back to their country's zone.
-    fallbacks = wh_con.sql(
+    fallbacks = wh_con.execute(
         "select count(*) from staging.stg_crm__leads where timezone_source <> 'lead'"
     ).fetchone()[0]
     assert fallbacks > 0
     # Message events without a lead id keep an address to be matched by.
-    by_address = wh_con.sql(
+    by_address = wh_con.execute(
         "select count(*) from staging.stg_messaging__message_events"
         " where lead_id is null and (address_phone_e164 is not null or address_email is not null)"
     ).fetchone()[0]
     assert by_address > 0
     # Opt-out keyword variants are recognised.
     assert (
-        wh_con.sql(
+        wh_con.execute(
             "select count(*) from staging.stg_messaging__message_events where is_opt_out_keyword"
         ).fetchone()[0]
         > 0
@@ -102,7 +102,7 @@ def test_each_kind_of_mess_lands_in_its_bucket(wh_con) -> None:
 def test_kept_copy_is_the_earliest_loaded_usable_one(wh_con) -> None:
     for model in ("messaging__message_events", "app__events", "web__events", "telephony__calls"):
         key = "call_id" if model == "telephony__calls" else "event_id"
-        late_kept = wh_con.sql(
+        late_kept = wh_con.execute(
             f"""
             select count(*)
             from staging.stg_{model} as kept
@@ -115,12 +115,12 @@ def test_kept_copy_is_the_earliest_loaded_usable_one(wh_con) -> None:
 
 
 def test_clean_values_are_normalized(warehouse, wh_con) -> None:
-    bad_phones = wh_con.sql(
+    bad_phones = wh_con.execute(
         "select count(*) from staging.stg_crm__leads"
         " where not regexp_full_match(phone_e164, '\\+[1-9][0-9]{7,14}')"
     ).fetchone()[0]
     assert bad_phones == 0
-    bad_emails = wh_con.sql(
+    bad_emails = wh_con.execute(
         "select count(*) from staging.stg_crm__leads where email <> lower(trim(email))"
     ).fetchone()[0]
     assert bad_emails == 0
@@ -133,7 +133,7 @@ def test_clean_values_are_normalized(warehouse, wh_con) -> None:
         ("stg_telephony__calls", "started_at"),
         ("stg_commerce__orders", "ordered_at"),
     ):
-        out_of_range = wh_con.sql(
+        out_of_range = wh_con.execute(
             f"select count(*) from staging.{model} where {column} < timestamp '2000-01-01'"
             f" or {column} > _loaded_at + interval 24 hour"
         ).fetchone()[0]
@@ -141,7 +141,7 @@ def test_clean_values_are_normalized(warehouse, wh_con) -> None:
 
 
 def test_quarantined_rows_keep_the_raw_values(wh_con) -> None:
-    rows = wh_con.sql(
+    rows = wh_con.execute(
         "select source_table, json_keys(raw_row) from intermediate.int_rows_quarantined"
     ).fetchall()
     assert rows

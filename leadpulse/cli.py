@@ -1,0 +1,338 @@
+"""The ``leadpulse`` command: generate or load raw data, build with dbt, validate, report."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from leadpulse import paths
+
+DEBUG_ENV = "LEADPULSE_DEBUG"  # set to 1 to get tracebacks instead of one-line errors
+
+
+class HarnessError(RuntimeError):
+    """An expected failure: reported as one line, exit status 1."""
+
+
+def _today_utc() -> date:
+    return datetime.now(UTC).date()
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {text!r}") from exc
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from exc
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
+    return value
+
+
+def _vars_json(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise argparse.ArgumentTypeError(f"--vars is not JSON: {exc}") from exc
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError("--vars must be a JSON object")
+    return value
+
+
+def _print_counts(counts: dict[str, int]) -> None:
+    width = max((len(t) for t in counts), default=0)
+    for table, n in counts.items():
+        print(f"  {table:<{width}}  {n:>10,}")
+    print(f"  {'total':<{width}}  {sum(counts.values()):>10,}")
+
+
+def _connect_warehouse() -> duckdb.DuckDBPyConnection:
+    db = paths.configure_environment()
+    try:
+        return duckdb.connect(str(db))
+    except duckdb.Error as exc:
+        raise HarnessError(f"cannot open warehouse {db}: {' '.join(str(exc).split())}") from exc
+
+
+# --- commands ---------------------------------------------------------------
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    try:
+        from leadpulse.generate import export, generate
+    except ImportError as exc:
+        raise HarnessError(f"the generator is not available: {exc}") from exc
+    started = time.monotonic()
+    if args.out is not None:
+        con = duckdb.connect(":memory:")
+        target = f"{args.out} ({args.format})"
+    else:
+        con = _connect_warehouse()
+        target = f"{paths.duckdb_path()} (schema raw)"
+    try:
+        counts = generate(con, leads=args.leads, days=args.days, seed=args.seed, as_of=args.as_of)
+        files: list[Path] = []
+        if args.out is not None:
+            args.out.mkdir(parents=True, exist_ok=True)
+            files = export(con, args.out, args.format)
+    finally:
+        con.close()
+    print(
+        f"generated {args.leads} leads x {args.days} days (seed {args.seed}, "
+        f"as of {args.as_of}) into {target}:"
+    )
+    _print_counts(counts)
+    for path in files:
+        print(f"  wrote {path}")
+    print(f"generate done in {time.monotonic() - started:.1f}s")
+    return 0
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from leadpulse.load import load_folder
+
+    started = time.monotonic()
+    db = paths.configure_environment()
+    counts = load_folder(db, args.folder, append=args.append)
+    mode = "appended to" if args.append else "replaced"
+    print(f"loaded {args.folder} ({mode} raw tables in {db}):")
+    _print_counts(counts)
+    print(f"load done in {time.monotonic() - started:.1f}s")
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from leadpulse import dbt
+
+    dbt_vars = dict(args.vars or {})
+    as_of = args.as_of.isoformat() if args.as_of else dbt_vars.get("as_of_date") or None
+    as_of = as_of or _today_utc().isoformat()
+    print(f"dbt build as of {as_of}{' (full refresh)' if args.full_refresh else ''}")
+    run = dbt.build(
+        as_of=as_of,
+        full_refresh=args.full_refresh,
+        select=args.select or (),
+        exclude=args.exclude or (),
+        extra_vars=dbt_vars,
+    )
+    if not run.success:
+        raise HarnessError(f"build failed: {run.error_message}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from leadpulse.validate import validate
+
+    paths.configure_environment()
+    return validate(run_results=args.run_results)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from leadpulse.report import ReportError, write_report
+
+    paths.configure_environment()
+    try:
+        path = write_report(args.out)
+    except ReportError as exc:
+        raise HarnessError(str(exc)) from exc
+    print(f"report written to {path}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """generate -> build (full refresh) -> validate -> report, each step timed."""
+    from leadpulse import dbt
+    from leadpulse.report import ReportError, write_report
+    from leadpulse.validate import validate
+
+    db = paths.configure_environment()
+    as_of: date = args.as_of
+    print(f"leadpulse demo: {args.leads} leads x {args.days} days, seed {args.seed}, as of {as_of}")
+    print(f"warehouse: {db}")
+    failed: list[str] = []
+    report_path: Path | None = None
+    demo_started = time.monotonic()
+
+    def step(number: int, name: str, action: Callable[[], bool]) -> bool:
+        print(f"\n== {number}/4 {name}")
+        started = time.monotonic()
+        try:
+            ok = action()
+        except HarnessError as exc:
+            print(f"error: {exc}")
+            ok = False
+        print(f"-- {name} {'done' if ok else 'FAILED'} in {time.monotonic() - started:.1f}s")
+        if not ok:
+            failed.append(name)
+        return ok
+
+    gen_args = argparse.Namespace(
+        leads=args.leads, days=args.days, seed=args.seed, as_of=as_of, out=None, format="csv"
+    )
+    if not step(1, "generate", lambda: cmd_generate(gen_args) == 0):
+        print("\ndemo FAILED at generate")
+        return 1
+
+    def do_build() -> bool:
+        run = dbt.build(as_of=as_of.isoformat(), full_refresh=True)
+        if not run.success:
+            print(f"build failed: {run.error_message}")
+        return run.success
+
+    def do_report() -> bool:
+        nonlocal report_path
+        try:
+            report_path = write_report(None)
+        except ReportError as exc:
+            raise HarnessError(str(exc)) from exc
+        return True
+
+    step(2, "build", do_build)
+    step(3, "validate", lambda: validate() == 0)
+    step(4, "report", do_report)
+    total = time.monotonic() - demo_started
+    if report_path is not None:
+        print(f"\nreport: {report_path}")
+    if failed:
+        print(f"demo FAILED ({', '.join(failed)}) in {total:.1f}s")
+        return 1
+    print(f"demo done in {total:.1f}s")
+    return 0
+
+
+# --- parser -----------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="leadpulse",
+        description="Generate or load raw lead activity, build the dbt project, validate, report.",
+    )
+    parser.add_argument(
+        "--db",
+        metavar="PATH",
+        help="DuckDB warehouse file (sets LEADPULSE_DUCKDB_PATH; "
+        "default warehouse/leadpulse.duckdb in the project)",
+    )
+    # Accept --db after the subcommand too, without overriding one given before it.
+    db_parent = argparse.ArgumentParser(add_help=False)
+    db_parent.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS, help="as above")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    gen = sub.add_parser(
+        "generate",
+        parents=[db_parent],
+        help="make synthetic raw data (into the warehouse, or files with --out)",
+    )
+    _add_generate_options(gen, leads=5000, days=180, seed=42)
+    gen.add_argument("--out", type=Path, metavar="DIR", help="write files here instead")
+    gen.add_argument("--format", choices=("csv", "parquet"), default="csv", help="file format")
+    gen.set_defaults(func=cmd_generate)
+
+    load = sub.add_parser(
+        "load",
+        parents=[db_parent],
+        help="load a folder of <table>.csv/.parquet (or <table>/ folders) into raw",
+    )
+    load.add_argument("folder", type=Path, metavar="DIR")
+    load.add_argument(
+        "--append",
+        action="store_true",
+        help="append rows (daily loads; tables may be absent) instead of replacing every table",
+    )
+    load.set_defaults(func=cmd_load)
+
+    build = sub.add_parser("build", parents=[db_parent], help="dbt build (seeds, models, tests)")
+    build.add_argument(
+        "--as-of", type=_iso_date, metavar="DATE", help="as_of_date var (default: today, UTC)"
+    )
+    build.add_argument("--full-refresh", action="store_true", help="rebuild incremental models")
+    build.add_argument("--select", "-s", nargs="+", metavar="SELECTOR", help="dbt --select")
+    build.add_argument("--exclude", nargs="+", metavar="SELECTOR", help="dbt --exclude")
+    build.add_argument("--vars", type=_vars_json, metavar="JSON", help="extra dbt vars")
+    build.set_defaults(func=cmd_build)
+
+    val = sub.add_parser(
+        "validate", parents=[db_parent], help="check the last build's results and invariants"
+    )
+    val.add_argument(
+        "--run-results",
+        type=Path,
+        metavar="FILE",
+        help="dbt run_results.json (default: target/run_results.json in the project)",
+    )
+    val.set_defaults(func=cmd_validate)
+
+    rep = sub.add_parser("report", parents=[db_parent], help="write the HTML summary report")
+    rep.add_argument(
+        "--out",
+        type=Path,
+        metavar="FILE",
+        help="report file (default: reports/leadpulse_report.html in the project)",
+    )
+    rep.set_defaults(func=cmd_report)
+
+    demo = sub.add_parser(
+        "demo",
+        parents=[db_parent],
+        help="generate, build (full refresh), validate and report in one go",
+    )
+    _add_generate_options(demo, leads=5000, days=180, seed=42)
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def _add_generate_options(p: argparse.ArgumentParser, *, leads: int, days: int, seed: int) -> None:
+    p.add_argument("--leads", type=_positive_int, default=leads, help=f"leads (default {leads})")
+    p.add_argument("--days", type=_positive_int, default=days, help=f"days (default {days})")
+    p.add_argument("--seed", type=int, default=seed, help=f"random seed (default {seed})")
+    p.add_argument(
+        "--as-of",
+        type=_iso_date,
+        default=None,
+        metavar="DATE",
+        help="last day of data and the as_of_date var (default: today, UTC)",
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "db", None):
+        paths.set_duckdb_path(args.db)
+    if hasattr(args, "as_of") and args.as_of is None and args.command in {"generate", "demo"}:
+        args.as_of = _today_utc()
+    os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+
+    from leadpulse.load import LoadError
+
+    try:
+        return int(args.func(args))
+    except (HarnessError, LoadError, duckdb.Error, OSError) as exc:
+        if os.environ.get(DEBUG_ENV):
+            raise
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        print(f"leadpulse {args.command}: error: {message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"leadpulse {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
