@@ -24,4 +24,4 @@ by_reason as (
 )
 
 select * from by_reason
-order by quarantined_rows desc
+order by 3 desc

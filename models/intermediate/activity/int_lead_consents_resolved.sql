@@ -6,11 +6,12 @@ events as (
 
 ),
 
--- Consent and churn signals only: a small slice of the stream.
+-- Consent and churn signals, and app presence (push needs the app).
 signals as (
 
     select
         lead_id,
+        source_table,
         channel,
         event_type,
         is_opt_out,
@@ -18,10 +19,15 @@ signals as (
         occurred_at
 
     from events
+    -- Signals after the as-of day are ignored: consent is point-in-time.
     where
-        is_opt_out
-        or is_opt_in
-        or event_type in ('opt_out_all', 'app_uninstalled', 'app_installed')
+        activity_date <= {{ as_of_date() }}
+        and (
+            is_opt_out
+            or is_opt_in
+            or event_type = 'opt_out_all'
+            or source_table = 'app_events'
+        )
 
 ),
 
@@ -75,7 +81,9 @@ per_lead as (
     select
         signals.lead_id,
         max(
-            case when signals.event_type = 'opt_out_all' then signals.occurred_at end
+            case
+                when signals.event_type = 'opt_out_all' then signals.occurred_at
+            end
         ) as opt_out_all_at,
         max(
             case
@@ -88,7 +96,15 @@ per_lead as (
                 when signals.event_type = 'app_installed'
                     then signals.occurred_at
             end
-        ) as last_installed_at
+        ) as last_installed_at,
+        max(
+            case
+                when
+                    signals.source_table = 'app_events'
+                    and signals.event_type <> 'app_uninstalled'
+                    then signals.occurred_at
+            end
+        ) as last_app_seen_at
 
     from signals
     group by 1
@@ -99,12 +115,12 @@ final as (
 
     select
         per_lead.*,
-        {% for channel in var('message_channels') -%}
+    {% for channel in var('message_channels') -%}
         coalesce({{ channel }}_consent.is_opted_out, false)
-        as {{ channel }}_opted_out,
+            as {{ channel }}_opted_out,
         {{ channel }}_consent.last_opted_out_at as {{ channel }}_opted_out_at
         {{- "," if not loop.last }}
-        {% endfor %}
+    {% endfor %}
 
     from per_lead
     {% for channel in var('message_channels') -%}

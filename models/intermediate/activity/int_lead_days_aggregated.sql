@@ -20,16 +20,16 @@ daily_events as (
         count(*) as events,
         {{ count_if('is_engagement') }} as engagement_events,
         {{ count_if("is_engagement and depth <> 'passive'") }}
-        as non_passive_engagements,
+            as non_passive_engagements,
         sum(weight) as engagement_weight,
         {{ count_if('is_engagement and is_mobile') }} as mobile_engagements,
         {% for part in dayparts() -%}
-        {{ count_if("is_engagement and daypart = '" ~ part ~ "'") }}
-        as {{ part }}_engagements,
+            {{ count_if("is_engagement and daypart = '" ~ part ~ "'") }}
+                as {{ part }}_engagements,
         {% endfor -%}
         {% for channel in activity_channels() -%}
-        {{ count_if("is_engagement and channel = '" ~ channel ~ "'") }}
-        as {{ channel }}_engagements,
+            {{ count_if("is_engagement and channel = '" ~ channel ~ "'") }}
+                as {{ channel }}_engagements,
         {% endfor -%}
         {% for channel in var('message_channels') -%}
         {{ count_if(
@@ -43,19 +43,22 @@ daily_events as (
         {% endfor -%}
         {{ count_if(
             "source_table = 'message_events' and event_type = 'delivered'"
+            ~ " and is_first_of_type"
         ) }} as messages_delivered,
         {{ count_if(
             "source_table = 'message_events' and event_type = 'opened'"
+            ~ " and is_first_of_type"
         ) }} as messages_opened,
         {{ count_if(
             "source_table = 'message_events' and event_type = 'clicked'"
+            ~ " and is_first_of_type"
         ) }} as messages_clicked,
         {{ count_if(
             "source_table = 'message_events' and event_type = 'replied'"
-            ~ " and is_engagement"
+            ~ " and is_engagement and is_first_of_type"
         ) }} as messages_replied,
         {{ count_if("source_table = 'message_events' and is_engagement") }}
-        as message_responses,
+            as message_responses,
         {{ count_if(
             "source_table = 'message_events' and is_engagement"
             ~ " and is_promo_campaign"
@@ -73,9 +76,10 @@ daily_events as (
             "event_type in ('chat_message_sent', 'chat_started')"
         ) }} as chat_messages,
         {{ count_if("source_table = 'calls' and direction = 'inbound'") }}
-        as inbound_calls,
-        {{ count_if("source_table = 'calls' and event_type like '%_answered'") }}
-        as answered_calls,
+            as inbound_calls,
+        {{ count_if(
+            "source_table = 'calls' and event_type like '%_answered'"
+        ) }} as answered_calls,
         sum(
             case
                 when source_table = 'calls' and event_type like '%_answered'
@@ -85,9 +89,9 @@ daily_events as (
         ) as call_seconds,
         {{ count_if("event_type = 'added_to_cart'") }} as cart_adds,
         max(case when event_type = 'added_to_cart' then occurred_at end)
-        as last_cart_added_at,
+            as last_cart_added_at,
         {{ count_if("source_table = 'orders' and event_type = 'completed'") }}
-        as orders_completed,
+            as orders_completed,
         sum(
             case
                 when source_table = 'orders' and event_type = 'completed'
@@ -104,9 +108,9 @@ daily_events as (
             end
         ) as last_order_at,
         min(case when is_engagement then occurred_at end)
-        as first_engaged_at,
+            as first_engaged_at,
         max(case when is_engagement then occurred_at end)
-        as last_engaged_at
+            as last_engaged_at
 
     from events
     group by 1, 2

@@ -83,9 +83,10 @@ final as (
         attributed_by,
         event_type,
         interaction_type,
+        -- "depth" is the SPEC's name, keyword or not (hence noqa RF04).
         case
             when is_opt_out then 'consent' else catalog_depth
-        end as depth,
+        end as depth,  -- noqa: RF04
         is_engagement,
         is_mobile,
         case when is_engagement then catalog_weight else 0 end as weight,
@@ -100,9 +101,10 @@ final as (
         revenue,
         is_opt_out,
         is_opt_in,
+        is_first_of_type,
         occurred_at,
         cast(occurred_at as date) as activity_date,
-        timezone,
+        timezone as lead_timezone,
         occurred_local_at,
         {{ daypart('occurred_local_at') }} as daypart,
         _loaded_at

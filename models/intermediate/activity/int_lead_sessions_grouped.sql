@@ -15,7 +15,12 @@ app_and_web as (
         occurred_at
 
     from events
-    where source_table in ('app_events', 'web_events') and is_engagement
+    -- Events after the as-of day are ignored: a session running past the
+    -- end of the as-of day ends there (point-in-time).
+    where
+        source_table in ('app_events', 'web_events')
+        and is_engagement
+        and activity_date <= {{ as_of_date() }}
 
 ),
 
@@ -79,7 +84,7 @@ final as (
 
     select
         lead_id || ':' || cast(session_number as {{ dbt.type_string() }})
-        as session_id,
+            as session_id,
         lead_id,
         session_number,
         session_started_at,

@@ -109,9 +109,9 @@ final as (
         anonymous_id,
         lead_id,
         period_number,
+        next_tied_at as valid_to,
         -- The first lead also owns the device's events before its login.
-        case when period_number > 1 then tied_at end as valid_from,
-        next_tied_at as valid_to
+        case when period_number > 1 then tied_at end as valid_from
 
     from periods
 

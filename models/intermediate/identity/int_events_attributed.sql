@@ -99,6 +99,13 @@ messages_attributed as (
         cast(null as decimal(18, 2)) as revenue,
         message_events.is_opt_out_keyword,
         message_events.is_opt_in_keyword,
+        -- Repeat opens or clicks of one message count once in rates.
+        row_number() over (
+            partition by
+                coalesce(message_events.message_id, message_events.event_id),
+                message_events.event_type
+            order by message_events.occurred_at, message_events.event_id
+        ) = 1 as is_first_of_type,
         message_events._loaded_at
 
     from message_events
@@ -131,6 +138,7 @@ app_attributed as (
         cast(null as decimal(18, 2)) as revenue,
         false as is_opt_out_keyword,
         false as is_opt_in_keyword,
+        true as is_first_of_type,
         app_events._loaded_at
 
     from app_events
@@ -172,6 +180,7 @@ web_attributed as (
         cast(null as decimal(18, 2)) as revenue,
         false as is_opt_out_keyword,
         false as is_opt_in_keyword,
+        true as is_first_of_type,
         web_events._loaded_at
 
     from web_events
@@ -213,6 +222,7 @@ calls_attributed as (
         cast(null as decimal(18, 2)) as revenue,
         false as is_opt_out_keyword,
         false as is_opt_in_keyword,
+        true as is_first_of_type,
         calls._loaded_at
 
     from calls
@@ -246,6 +256,7 @@ orders_attributed as (
         orders.amount as revenue,
         false as is_opt_out_keyword,
         false as is_opt_in_keyword,
+        true as is_first_of_type,
         orders._loaded_at
 
     from orders
@@ -273,6 +284,7 @@ privacy_attributed as (
         cast(null as decimal(18, 2)) as revenue,
         false as is_opt_out_keyword,
         false as is_opt_in_keyword,
+        true as is_first_of_type,
         privacy_requests._loaded_at
 
     from privacy_requests
@@ -300,8 +312,8 @@ unioned as (
 final as (
 
     select
-        source_table || ':' || source_event_id as event_key,
-        *
+        *,
+        source_table || ':' || source_event_id as event_key
 
     from unioned
 
