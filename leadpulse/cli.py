@@ -292,7 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[db_parent],
         help="generate, build (full refresh), validate and report in one go",
     )
-    _add_generate_options(demo, leads=5000, days=180, seed=42)
+    _add_generate_options(demo, leads=5000, days=400, seed=42)
     demo.set_defaults(func=cmd_demo)
     return parser
 
