@@ -60,11 +60,8 @@ class Warehouse:
 
 @pytest.fixture(scope="session")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
-    try:
-        from leadpulse.generate import generate
-    except ImportError as exc:  # the generator is written separately
-        pytest.skip(f"leadpulse.generate is not available: {exc}")
     from leadpulse import dbt
+    from leadpulse.generate import generate
 
     root = tmp_path_factory.mktemp("warehouse")
     db_path = root / "leadpulse.duckdb"
