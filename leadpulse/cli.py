@@ -8,7 +8,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -154,6 +154,80 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_refresh(args: argparse.Namespace) -> int:
+    """Load a day's rows (a folder, or a simulated day), build incrementally, validate."""
+    from leadpulse import dbt
+    from leadpulse.validate import validate
+
+    started = time.monotonic()
+    as_of: date | None = args.as_of
+    if args.simulate_day:
+        from leadpulse.simulate import last_loaded_date, simulate_day
+
+        con = _connect_warehouse()
+        try:
+            last = last_loaded_date(con)
+            if last is None:
+                raise HarnessError("raw has no loaded rows to simulate from: run generate first")
+            as_of = as_of or last + timedelta(days=1)
+            counts = simulate_day(con, as_of, seed=args.seed)
+        finally:
+            con.close()
+        print(f"simulated loads of {as_of}:")
+    else:
+        from leadpulse.load import load_folder
+
+        as_of = as_of or _today_utc()
+        counts = load_folder(paths.configure_environment(), args.folder, append=True)
+        print(f"appended {args.folder}:")
+    _print_counts(counts)
+    print(f"dbt build as of {as_of} (incremental)")
+    run = dbt.build(as_of=as_of.isoformat())
+    if not run.success:
+        raise HarnessError(f"build failed: {run.error_message}")
+    code = validate()
+    print(f"refresh {'done' if code == 0 else 'FAILED'} in {time.monotonic() - started:.1f}s")
+    return code
+
+
+def backfill(first: date, last: date, *, full_refresh_first: bool = False) -> bool:
+    """Run the models once per as-of day from first to last, in order; test on the last day.
+
+    Every day's run keeps the state history moving forward; only the last day runs
+    the tests (they check the warehouse as it is left).
+    """
+    from leadpulse import dbt
+
+    if last < first:
+        raise HarnessError(f"--to {last} is before --from {first}")
+    days = (last - first).days + 1
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        day_started = time.monotonic()
+        if day == last:
+            run = dbt.build(as_of=day.isoformat(), full_refresh=full_refresh_first and days == 1)
+        else:
+            command = ["run"] + (["--full-refresh"] if full_refresh_first and offset == 0 else [])
+            run = dbt.invoke(command, as_of=day.isoformat(), quiet=True)
+        print(
+            f"backfill {offset + 1}/{days} as of {day}: "
+            f"{'ok' if run.success else 'FAILED'} in {time.monotonic() - day_started:.1f}s",
+            flush=True,
+        )
+        if not run.success:
+            print(f"backfill stopped at {day}: {run.error_message}")
+            return False
+    return True
+
+
+def cmd_backfill(args: argparse.Namespace) -> int:
+    started = time.monotonic()
+    paths.configure_environment()
+    ok = backfill(args.from_date, args.to_date, full_refresh_first=args.full_refresh)
+    print(f"backfill {'done' if ok else 'FAILED'} in {time.monotonic() - started:.1f}s")
+    return 0 if ok else 1
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """generate -> build (full refresh) -> validate -> report, each step timed."""
     from leadpulse import dbt
@@ -286,6 +360,39 @@ def build_parser() -> argparse.ArgumentParser:
         help="report file (default: reports/leadpulse_report.html in the project)",
     )
     rep.set_defaults(func=cmd_report)
+
+    ref = sub.add_parser(
+        "refresh",
+        parents=[db_parent],
+        help="the daily run: append a folder (or --simulate-day), build incrementally, validate",
+    )
+    source = ref.add_mutually_exclusive_group(required=True)
+    source.add_argument("--folder", type=Path, metavar="DIR", help="append this folder to raw")
+    source.add_argument(
+        "--simulate-day",
+        action="store_true",
+        help="append a simulated day after the last one loaded (new, late, re-delivered rows)",
+    )
+    ref.add_argument(
+        "--as-of",
+        type=_iso_date,
+        metavar="DATE",
+        help="as_of_date (default: the simulated day, or today UTC for --folder)",
+    )
+    ref.add_argument("--seed", type=int, default=0, help="seed of the simulated day (default 0)")
+    ref.set_defaults(func=cmd_refresh)
+
+    back = sub.add_parser(
+        "backfill",
+        parents=[db_parent],
+        help="run the models for every as-of day in a range, in order (builds state history)",
+    )
+    back.add_argument("--from", dest="from_date", type=_iso_date, required=True, metavar="DATE")
+    back.add_argument("--to", dest="to_date", type=_iso_date, required=True, metavar="DATE")
+    back.add_argument(
+        "--full-refresh", action="store_true", help="full-refresh incremental models on day one"
+    )
+    back.set_defaults(func=cmd_backfill)
 
     demo = sub.add_parser(
         "demo",
