@@ -9,7 +9,9 @@ without a real loader. A simulated day is made, inside DuckDB, of:
 - re-deliveries: a few of yesterday's rows delivered again, same id and
   payload, with today's ``_loaded_at``.
 
-Everything is deterministic for (day, seed). Orders, leads and privacy
+Everything is deterministic for (day, seed) and reads only rows loaded before
+the day, so simulating the same day twice appends the same rows again (all of
+them duplicates, which staging drops). Orders, leads and privacy
 requests are not simulated beyond replayed completed orders.
 """
 
@@ -65,7 +67,8 @@ parsed as (
 
     select *, {parsed} as _parsed
     from {RAW_SCHEMA}.{table}
-    where {key} is not null
+    -- Only what was loaded before the day: a rerun makes the same rows.
+    where {key} is not null and _loaded_at < {day_start}
 
 ),
 
