@@ -231,8 +231,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """generate -> build (full refresh) -> validate -> report, each step timed."""
-    from leadpulse import dbt
+    """generate -> short backfill (full refresh, then one run per day) -> validate -> report."""
     from leadpulse.report import ReportError, write_report
     from leadpulse.validate import validate
 
@@ -265,10 +264,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return 1
 
     def do_build() -> bool:
-        run = dbt.build(as_of=as_of.isoformat(), full_refresh=True)
-        if not run.success:
-            print(f"build failed: {run.error_message}")
-        return run.success
+        # A short backfill: the last days built one by one (the first as a full
+        # refresh, the last with every test), so the history charts have days.
+        first = as_of - timedelta(days=args.history_days - 1)
+        try:
+            return backfill(first, as_of, full_refresh_first=True)
+        except HarnessError as exc:
+            print(f"build failed: {exc}")
+            return False
 
     def do_report() -> bool:
         nonlocal report_path
@@ -278,7 +281,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             raise HarnessError(str(exc)) from exc
         return True
 
-    step(2, "build", do_build)
+    step(2, f"build ({args.history_days}-day backfill)", do_build)
     step(3, "validate", lambda: validate() == 0)
     step(4, "report", do_report)
     total = time.monotonic() - demo_started
@@ -402,6 +405,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="generate, build (full refresh), validate and report in one go",
     )
     _add_generate_options(demo, leads=5000, days=400, seed=42)
+    demo.add_argument(
+        "--history-days",
+        type=_positive_int,
+        default=7,
+        help="as-of days built one by one at the end, for state history (default 7)",
+    )
     demo.set_defaults(func=cmd_demo)
     return parser
 

@@ -48,6 +48,7 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         mp.delenv(paths.DUCKDB_TEMP_DIR_ENV, raising=False)
         code = cli.main(
             ["--db", str(db), "demo", "--leads", "1500", "--days", "400", "--seed", "42"]
+            + ["--history-days", "3"]
             + ["--as-of", "2026-06-30"]
         )
         assert code == 0
@@ -90,3 +91,24 @@ def test_demo_has_leads_in_every_segment_value(demo_db: Path) -> None:
             assert seen == values, f"{column}: missing {values - seen}, unexpected {seen - values}"
     finally:
         con.close()
+
+
+def test_demo_backfill_leaves_history_for_the_report(demo_db: Path) -> None:
+    con = duckdb.connect(str(demo_db), read_only=True)
+    try:
+        days = con.execute(
+            "select count(distinct activity_date) from marts.agg_segment_daily"
+        ).fetchone()[0]
+        open_rows = con.execute(
+            "select count(*) from marts.fct_lead_state_history where is_current"
+        ).fetchone()[0]
+        # Leads with an erasure request leave the history (SPEC §6).
+        leads = con.execute(
+            "select count(*) from marts.fct_lead_engagement where lead_id not in ("
+            " select lead_id from staging.stg_crm__privacy_requests"
+            " where request_type = 'erasure')"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    assert days == 3
+    assert open_rows == leads

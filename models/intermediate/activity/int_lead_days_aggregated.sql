@@ -1,3 +1,22 @@
+{#- Incremental by whole leads; see the model's YAML for what a run reads
+    and why it equals a full refresh. The post-hook drops the rows of leads
+    that left the stream (deleted, or every event now another lead's). -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='lead_id',
+        on_schema_change='fail',
+        post_hook=[
+            "delete from {{ this }} where lead_id not in (
+                select events.lead_id
+                from {{ ref('int_lead_events_unioned') }} as events
+                where events.lead_id is not null
+            )",
+        ],
+    )
+}}
+
 with
 
 events as (
@@ -11,6 +30,96 @@ sessions as (
     select * from {{ ref('int_lead_sessions_grouped') }}
 
 ),
+
+-- Everything a lead's rows are computed from: its events and its sessions
+-- (which end at the as-of day), as one order-independent fingerprint.
+lead_input_rows as (
+
+    select
+        events.lead_id,
+        {{ row_hash('events') }} as row_hash
+
+    from events
+
+    union all
+
+    select
+        sessions.lead_id,
+        {{ row_hash('sessions') }} as row_hash
+
+    from sessions
+
+),
+
+lead_inputs as (
+
+    select
+        lead_id,
+        {{ lead_fingerprint('row_hash') }} as inputs_fingerprint
+
+    from lead_input_rows
+    group by 1
+
+),
+
+{% if is_incremental() %}
+
+    stored_inputs as (
+
+        select
+            lead_id,
+            _inputs_fingerprint as inputs_fingerprint
+
+        from {{ this }}
+        group by 1, 2
+
+    ),
+
+    -- The leads whose events or sessions changed since their rows were
+    -- written, whatever changed them (new rows, attribution, as-of day).
+    leads_to_refresh as (
+
+        {{ changed_leads(
+            'lead_inputs', 'stored_inputs', 'lead_id', ['inputs_fingerprint']
+        ) }}
+
+    ),
+
+    events_to_aggregate as (
+
+        select events.*
+
+        from events
+        inner join leads_to_refresh
+            on events.lead_id = leads_to_refresh.lead_id
+
+    ),
+
+    sessions_to_aggregate as (
+
+        select sessions.*
+
+        from sessions
+        inner join leads_to_refresh
+            on sessions.lead_id = leads_to_refresh.lead_id
+
+    ),
+
+{% else %}
+
+    events_to_aggregate as (
+
+        select * from events
+
+    ),
+
+    sessions_to_aggregate as (
+
+        select * from sessions
+
+    ),
+
+{% endif %}
 
 daily_events as (
 
@@ -112,7 +221,7 @@ daily_events as (
         max(case when is_engagement then occurred_at end)
             as last_engaged_at
 
-    from events
+    from events_to_aggregate
     group by 1, 2
 
 ),
@@ -126,7 +235,7 @@ daily_sessions as (
         {{ count_if('is_app_session') }} as app_sessions,
         sum(session_minutes) as session_minutes
 
-    from sessions
+    from sessions_to_aggregate
     group by 1, 2
 
 ),
@@ -135,12 +244,15 @@ final as (
 
     select
         daily_events.*,
+        lead_inputs.inputs_fingerprint as _inputs_fingerprint,
         daily_events.engagement_events > 0 as is_engaged,
         coalesce(daily_sessions.sessions, 0) as sessions,
         coalesce(daily_sessions.app_sessions, 0) as app_sessions,
         coalesce(daily_sessions.session_minutes, 0) as session_minutes
 
     from daily_events
+    inner join lead_inputs
+        on daily_events.lead_id = lead_inputs.lead_id
     left join daily_sessions
         on
             daily_events.lead_id = daily_sessions.lead_id

@@ -1,0 +1,14 @@
+{#- A 64-bit hash of every column of a row: `relation` is the name (or
+    alias) of the relation in the FROM clause. Columns added to the
+    relation later are covered without touching the caller. -#}
+{% macro row_hash(relation) -%}
+    {{ return(adapter.dispatch('row_hash', 'leadpulse')(relation)) }}
+{%- endmacro %}
+
+{% macro default__row_hash(relation) -%}
+    xxhash64({{ relation }}.*)
+{%- endmacro %}
+
+{% macro duckdb__row_hash(relation) -%}
+    hash({{ relation }})
+{%- endmacro %}
