@@ -118,90 +118,55 @@ messages_attributed as (
 
 ),
 
-app_attributed as (
+{#- App and web events reach a lead the same way: own user id, then the
+    device (or cookie) period covering the event. -#}
+{% for source, channel, device_type in [
+    ('app_events', 'app', "'app'"),
+    ('web_events', 'web', 'web_events.device_type'),
+] %}
+    {{ channel }}_attributed as (
 
-    select
-        'app_events' as source_table,
-        app_events.event_id as source_event_id,
-        coalesce(known_leads.lead_id, devices.lead_id) as lead_id,
-        case
-            when known_leads.lead_id is not null then 'user_id'
-            when devices.lead_id is not null then 'device'
-        end as attributed_by,
-        app_events.event_type,
-        app_events.occurred_at,
-        'app' as channel,
-        cast(null as {{ dbt.type_string() }}) as direction,
-        cast(null as {{ dbt.type_string() }}) as campaign_type,
-        'app' as device_type,
-        cast(null as {{ dbt.type_int() }}) as duration_seconds,
-        cast(null as decimal(18, 2)) as revenue,
-        false as is_opt_out_keyword,
-        false as is_opt_in_keyword,
-        true as is_first_of_type,
-        app_events._loaded_at
+        select
+            '{{ source }}' as source_table,
+            {{ source }}.event_id as source_event_id,
+            coalesce(known_leads.lead_id, devices.lead_id) as lead_id,
+            case
+                when known_leads.lead_id is not null then 'user_id'
+                when devices.lead_id is not null then 'device'
+            end as attributed_by,
+            {{ source }}.event_type,
+            {{ source }}.occurred_at,
+            '{{ channel }}' as channel,
+            cast(null as {{ dbt.type_string() }}) as direction,
+            cast(null as {{ dbt.type_string() }}) as campaign_type,
+            {{ device_type }} as device_type,
+            cast(null as {{ dbt.type_int() }}) as duration_seconds,
+            cast(null as decimal(18, 2)) as revenue,
+            false as is_opt_out_keyword,
+            false as is_opt_in_keyword,
+            true as is_first_of_type,
+            {{ source }}._loaded_at
 
-    from app_events
-    left join known_leads
-        on app_events.user_id = known_leads.lead_id
-    left join devices
-        on
-            known_leads.lead_id is null
-            and devices.device_source = 'app_events'
-            and app_events.anonymous_id = devices.anonymous_id
-            and (
-                devices.valid_from is null
-                or app_events.occurred_at >= devices.valid_from
-            )
-            and (
-                devices.valid_to is null
-                or app_events.occurred_at < devices.valid_to
-            )
+        from {{ source }}
+        left join known_leads
+            on {{ source }}.user_id = known_leads.lead_id
+        left join devices
+            on
+                known_leads.lead_id is null
+                and devices.device_source = '{{ source }}'
+                and {{ source }}.anonymous_id = devices.anonymous_id
+                and (
+                    devices.valid_from is null
+                    or {{ source }}.occurred_at >= devices.valid_from
+                )
+                and (
+                    devices.valid_to is null
+                    or {{ source }}.occurred_at < devices.valid_to
+                )
 
-),
+    ),
 
-web_attributed as (
-
-    select
-        'web_events' as source_table,
-        web_events.event_id as source_event_id,
-        coalesce(known_leads.lead_id, devices.lead_id) as lead_id,
-        case
-            when known_leads.lead_id is not null then 'user_id'
-            when devices.lead_id is not null then 'device'
-        end as attributed_by,
-        web_events.event_type,
-        web_events.occurred_at,
-        'web' as channel,
-        cast(null as {{ dbt.type_string() }}) as direction,
-        cast(null as {{ dbt.type_string() }}) as campaign_type,
-        web_events.device_type,
-        cast(null as {{ dbt.type_int() }}) as duration_seconds,
-        cast(null as decimal(18, 2)) as revenue,
-        false as is_opt_out_keyword,
-        false as is_opt_in_keyword,
-        true as is_first_of_type,
-        web_events._loaded_at
-
-    from web_events
-    left join known_leads
-        on web_events.user_id = known_leads.lead_id
-    left join devices
-        on
-            known_leads.lead_id is null
-            and devices.device_source = 'web_events'
-            and web_events.anonymous_id = devices.anonymous_id
-            and (
-                devices.valid_from is null
-                or web_events.occurred_at >= devices.valid_from
-            )
-            and (
-                devices.valid_to is null
-                or web_events.occurred_at < devices.valid_to
-            )
-
-),
-
+{% endfor %}
 calls_attributed as (
 
     select
