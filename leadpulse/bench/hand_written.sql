@@ -56,6 +56,9 @@ create or replace temp macro bench_email(x) as
         when regexp_full_match(lower(trim(x)), '[^@\s]+@[^@\s]+\.[^@\s]+') then lower(trim(x))
     end;
 
+create or replace temp macro bench_text(x) as
+    nullif(trim(regexp_replace(x, '[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]', '', 'g')), '');
+
 create or replace temp macro bench_fv(x) as coalesce(cast(x as varchar), '<null>');
 
 create or replace temp macro bench_usable_ts(ts, loaded_at) as
@@ -205,7 +208,12 @@ contacts as materialized (
 
 ),
 
--- message events: usable, first copy per event_id
+-- Dedup of the event tables: a hash aggregate per key (arg_min over
+-- (_loaded_at, row fingerprint)) instead of a window sort. Only usable rows
+-- compete, as in the models (quarantined rows never displace a usable copy).
+
+-- message events: usable, first copy per event_id; the phone of the address
+-- is normalized only where the row needs it (no lead id, no email)
 messages_typed as (
 
     select
@@ -213,18 +221,17 @@ messages_typed as (
         nullif(trim(src.message_id), '') as message_key,
         nullif(trim(src.lead_id), '') as lead_ref,
         bench_email(src.address) as address_email,
-        case
-            when src.address not like '%@%'
-                then bench_phone(src.address, default_country.calling_code, default_country.trunk_prefix)
-        end as address_phone,
+        src.address,
         lower(trim(src.channel)) as channel_norm,
         lower(trim(src.direction)) as direction_norm,
         lower(trim(src.event_type)) as event_type_norm,
         bench_utc_ts(src.occurred_at) as occurred_ts,
-        lower(trim(src.campaign_type)) as campaign_type_norm,
-        upper(trim(
-            nullif(trim(regexp_replace(src.body, '[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]', '', 'g')), '')
-        )) as body_keyword,
+        coalesce(list_contains(${promo_campaign_types}, lower(trim(src.campaign_type))), false)
+            as is_promo_campaign,
+        coalesce(list_contains(${opt_out_keywords}, upper(trim(bench_text(src.body)))), false)
+            as is_opt_out_keyword,
+        coalesce(list_contains(${opt_in_keywords}, upper(trim(bench_text(src.body)))), false)
+            as is_opt_in_keyword,
         src._loaded_at,
         md5(concat_ws(
             '|', bench_fv(src.event_id), bench_fv(src.message_id), bench_fv(src.lead_id),
@@ -234,144 +241,212 @@ messages_typed as (
             bench_fv(src._loaded_at)
         )) as fingerprint
     from raw.message_events as src
+
+),
+
+messages_kept as (
+
+    select
+        event_key,
+        arg_min(
+            {
+                'message_key': message_key,
+                'lead_ref': lead_ref,
+                'address_email': address_email,
+                'address': address,
+                'channel': channel_norm,
+                'direction': direction_norm,
+                'event_type': event_type_norm,
+                'occurred_at': occurred_ts,
+                'is_promo_campaign': is_promo_campaign,
+                'is_opt_out_keyword': is_opt_out_keyword,
+                'is_opt_in_keyword': is_opt_in_keyword
+            },
+            {'loaded_at': _loaded_at, 'fingerprint': fingerprint}
+        ) as kept
+    from messages_typed
     cross join default_country
+    where
+        event_key is not null
+        and (
+            lead_ref is not null
+            or address_email is not null
+            or (
+                address not like '%@%'
+                and bench_phone(address, default_country.calling_code, default_country.trunk_prefix)
+                is not null
+            )
+        )
+        and bench_usable_ts(occurred_ts, _loaded_at)
+        and list_contains(${message_channels}, channel_norm)
+        and direction_norm in ('outbound', 'inbound')
+        and event_type_norm in (select event_type from catalog where source_table = 'message_events')
+    group by event_key
 
 ),
 
 messages as (
 
     select
-        *,
+        event_key,
+        kept.*,
         row_number() over (
-            partition by coalesce(message_key, event_key), event_type_norm
-            order by occurred_ts, event_key
+            partition by coalesce(kept.message_key, event_key), kept.event_type
+            order by kept.occurred_at, event_key
         ) = 1 as is_first_of_type
-    from (
-        select *
-        from messages_typed
-        where
-            event_key is not null
-            and (lead_ref is not null or address_email is not null or address_phone is not null)
-            and bench_usable_ts(occurred_ts, _loaded_at)
-            and list_contains(${message_channels}, channel_norm)
-            and direction_norm in ('outbound', 'inbound')
-            and event_type_norm in (
-                select event_type from catalog where source_table = 'message_events'
-            )
-        qualify row_number() over (partition by event_key order by _loaded_at, fingerprint) = 1
-    ) as usable
+    from messages_kept
 
 ),
 
 app_events as materialized (
 
     select
-        nullif(trim(src.event_id), '') as event_key,
-        nullif(trim(src.anonymous_id), '') as anonymous_id,
-        nullif(trim(src.user_id), '') as user_ref,
-        lower(trim(src.event_name)) as event_type_norm,
-        bench_utc_ts(src.occurred_at) as occurred_ts
-    from raw.app_events as src
-    where
-        nullif(trim(src.event_id), '') is not null
-        and (nullif(trim(src.anonymous_id), '') is not null or nullif(trim(src.user_id), '') is not null)
-        and bench_usable_ts(bench_utc_ts(src.occurred_at), src._loaded_at)
-        and lower(trim(src.event_name)) in (
-            select event_type from catalog where source_table = 'app_events'
-        )
-    qualify row_number() over (
-        partition by nullif(trim(src.event_id), '')
-        order by
-            src._loaded_at,
-            md5(concat_ws(
-                '|', bench_fv(src.event_id), bench_fv(src.anonymous_id), bench_fv(src.user_id),
-                bench_fv(src.event_name), bench_fv(src.platform), bench_fv(src.occurred_at),
-                bench_fv(src.received_at), bench_fv(src.properties), bench_fv(src._loaded_at)
-            ))
-    ) = 1
+        event_key,
+        kept.anonymous_id,
+        kept.user_ref,
+        kept.event_type_norm,
+        kept.occurred_ts
+    from (
+        select
+            nullif(trim(src.event_id), '') as event_key,
+            arg_min(
+                {
+                    'anonymous_id': nullif(trim(src.anonymous_id), ''),
+                    'user_ref': nullif(trim(src.user_id), ''),
+                    'event_type_norm': lower(trim(src.event_name)),
+                    'occurred_ts': bench_utc_ts(src.occurred_at)
+                },
+                {
+                    'loaded_at': src._loaded_at,
+                    'fingerprint': md5(concat_ws(
+                        '|', bench_fv(src.event_id), bench_fv(src.anonymous_id),
+                        bench_fv(src.user_id), bench_fv(src.event_name), bench_fv(src.platform),
+                        bench_fv(src.occurred_at), bench_fv(src.received_at),
+                        bench_fv(src.properties), bench_fv(src._loaded_at)
+                    ))
+                }
+            ) as kept
+        from raw.app_events as src
+        where
+            nullif(trim(src.event_id), '') is not null
+            and (
+                nullif(trim(src.anonymous_id), '') is not null
+                or nullif(trim(src.user_id), '') is not null
+            )
+            and bench_usable_ts(bench_utc_ts(src.occurred_at), src._loaded_at)
+            and lower(trim(src.event_name)) in (
+                select event_type from catalog where source_table = 'app_events'
+            )
+        group by 1
+    ) as deduplicated
 
 ),
 
 web_events as materialized (
 
     select
-        nullif(trim(src.event_id), '') as event_key,
-        nullif(trim(src.anonymous_id), '') as anonymous_id,
-        nullif(trim(src.user_id), '') as user_ref,
-        lower(trim(src.event_name)) as event_type_norm,
-        case
-            when nullif(trim(src.user_agent), '') is null then 'unknown'
-            when
-                lower(src.user_agent) like '%mobi%'
-                or lower(src.user_agent) like '%iphone%'
-                or lower(src.user_agent) like '%ipad%'
-                or lower(src.user_agent) like '%android%'
-                then 'mobile'
-            else 'desktop'
-        end as device_type,
-        bench_utc_ts(src.occurred_at) as occurred_ts
-    from raw.web_events as src
-    where
-        nullif(trim(src.event_id), '') is not null
-        and (nullif(trim(src.anonymous_id), '') is not null or nullif(trim(src.user_id), '') is not null)
-        and bench_usable_ts(bench_utc_ts(src.occurred_at), src._loaded_at)
-        and lower(trim(src.event_name)) in (
-            select event_type from catalog where source_table = 'web_events'
-        )
-    qualify row_number() over (
-        partition by nullif(trim(src.event_id), '')
-        order by
-            src._loaded_at,
-            md5(concat_ws(
-                '|', bench_fv(src.event_id), bench_fv(src.anonymous_id), bench_fv(src.user_id),
-                bench_fv(src.event_name), bench_fv(src.page_url), bench_fv(src.referrer),
-                bench_fv(src.user_agent), bench_fv(src.utm_source), bench_fv(src.utm_medium),
-                bench_fv(src.utm_campaign), bench_fv(src.occurred_at), bench_fv(src._loaded_at)
-            ))
-    ) = 1
+        event_key,
+        kept.anonymous_id,
+        kept.user_ref,
+        kept.event_type_norm,
+        kept.device_type,
+        kept.occurred_ts
+    from (
+        select
+            nullif(trim(src.event_id), '') as event_key,
+            arg_min(
+                {
+                    'anonymous_id': nullif(trim(src.anonymous_id), ''),
+                    'user_ref': nullif(trim(src.user_id), ''),
+                    'event_type_norm': lower(trim(src.event_name)),
+                    'device_type': case
+                        when nullif(trim(src.user_agent), '') is null then 'unknown'
+                        when
+                            lower(src.user_agent) like '%mobi%'
+                            or lower(src.user_agent) like '%iphone%'
+                            or lower(src.user_agent) like '%ipad%'
+                            or lower(src.user_agent) like '%android%'
+                            then 'mobile'
+                        else 'desktop'
+                    end,
+                    'occurred_ts': bench_utc_ts(src.occurred_at)
+                },
+                {
+                    'loaded_at': src._loaded_at,
+                    'fingerprint': md5(concat_ws(
+                        '|', bench_fv(src.event_id), bench_fv(src.anonymous_id),
+                        bench_fv(src.user_id), bench_fv(src.event_name), bench_fv(src.page_url),
+                        bench_fv(src.referrer), bench_fv(src.user_agent), bench_fv(src.utm_source),
+                        bench_fv(src.utm_medium), bench_fv(src.utm_campaign),
+                        bench_fv(src.occurred_at), bench_fv(src._loaded_at)
+                    ))
+                }
+            ) as kept
+        from raw.web_events as src
+        where
+            nullif(trim(src.event_id), '') is not null
+            and (
+                nullif(trim(src.anonymous_id), '') is not null
+                or nullif(trim(src.user_id), '') is not null
+            )
+            and bench_usable_ts(bench_utc_ts(src.occurred_at), src._loaded_at)
+            and lower(trim(src.event_name)) in (
+                select event_type from catalog where source_table = 'web_events'
+            )
+        group by 1
+    ) as deduplicated
 
 ),
 
 calls as (
 
     select
-        nullif(trim(src.call_id), '') as event_key,
-        nullif(trim(src.lead_id), '') as lead_ref,
-        bench_phone(src.phone, default_country.calling_code, default_country.trunk_prefix)
-            as phone_e164,
-        lower(trim(src.direction)) as direction_norm,
-        lower(trim(src.direction)) || '_' || lower(trim(src.status)) as event_type_norm,
-        bench_utc_ts(src.started_at) as occurred_ts,
-        src.duration_seconds
-    from raw.calls as src
-    cross join default_country
-    where
-        nullif(trim(src.call_id), '') is not null
-        and (
-            nullif(trim(src.lead_id), '') is not null
-            or bench_phone(src.phone, default_country.calling_code, default_country.trunk_prefix)
-            is not null
-        )
-        and bench_usable_ts(bench_utc_ts(src.started_at), src._loaded_at)
-        and coalesce(src.duration_seconds >= 0, true)
-        and lower(trim(src.direction)) || '_' || lower(trim(src.status)) in (
-            select event_type from catalog where source_table = 'calls'
-        )
-    qualify row_number() over (
-        partition by nullif(trim(src.call_id), '')
-        order by
-            src._loaded_at,
-            md5(concat_ws(
-                '|', bench_fv(src.call_id), bench_fv(src.lead_id), bench_fv(src.phone),
-                bench_fv(src.direction), bench_fv(src.status), bench_fv(src.started_at),
-                bench_fv(src.duration_seconds), bench_fv(src.tracking_source),
-                bench_fv(src._loaded_at)
-            ))
-    ) = 1
+        event_key,
+        kept.*
+    from (
+        select
+            nullif(trim(src.call_id), '') as event_key,
+            arg_min(
+                {
+                    'lead_ref': nullif(trim(src.lead_id), ''),
+                    'phone_e164': bench_phone(
+                        src.phone, default_country.calling_code, default_country.trunk_prefix
+                    ),
+                    'direction_norm': lower(trim(src.direction)),
+                    'event_type_norm': lower(trim(src.direction)) || '_' || lower(trim(src.status)),
+                    'occurred_ts': bench_utc_ts(src.started_at),
+                    'duration_seconds': src.duration_seconds
+                },
+                {
+                    'loaded_at': src._loaded_at,
+                    'fingerprint': md5(concat_ws(
+                        '|', bench_fv(src.call_id), bench_fv(src.lead_id), bench_fv(src.phone),
+                        bench_fv(src.direction), bench_fv(src.status), bench_fv(src.started_at),
+                        bench_fv(src.duration_seconds), bench_fv(src.tracking_source),
+                        bench_fv(src._loaded_at)
+                    ))
+                }
+            ) as kept
+        from raw.calls as src
+        cross join default_country
+        where
+            nullif(trim(src.call_id), '') is not null
+            and (
+                nullif(trim(src.lead_id), '') is not null
+                or bench_phone(src.phone, default_country.calling_code, default_country.trunk_prefix)
+                is not null
+            )
+            and bench_usable_ts(bench_utc_ts(src.started_at), src._loaded_at)
+            and coalesce(src.duration_seconds >= 0, true)
+            and lower(trim(src.direction)) || '_' || lower(trim(src.status)) in (
+                select event_type from catalog where source_table = 'calls'
+            )
+        group by 1
+    ) as deduplicated
 
 ),
 
--- an order's status is its latest usable row
+-- an order's status is its latest usable row (ties: lowest fingerprint)
 orders as (
 
     select
@@ -426,23 +501,42 @@ privacy_requests as (
 
 ),
 
--- device / cookie -> lead over time (int_device_leads_mapped)
+-- device / cookie -> lead over time (int_device_leads_mapped); a device tied
+-- to one lead only (almost all) is that lead's for all time, so only shared
+-- devices need the ordered walk over their ties
+device_ties as materialized (
+
+    select 'app' as device_source, app_events.anonymous_id, app_events.user_ref as lead_id,
+        app_events.occurred_ts
+    from app_events
+    semi join live_leads on app_events.user_ref = live_leads.lead_id
+    where app_events.anonymous_id is not null
+    union all
+    select 'web' as device_source, web_events.anonymous_id, web_events.user_ref as lead_id,
+        web_events.occurred_ts
+    from web_events
+    semi join live_leads on web_events.user_ref = live_leads.lead_id
+    where web_events.anonymous_id is not null
+
+),
+
+devices as materialized (
+
+    select device_source, anonymous_id, min(lead_id) as first_lead_id, max(lead_id) as last_lead_id
+    from device_ties
+    group by device_source, anonymous_id
+
+),
+
 device_handovers as (
 
     select device_source, anonymous_id, lead_id, occurred_ts as tied_at
-    from (
-        select 'app' as device_source, app_events.anonymous_id, app_events.user_ref as lead_id,
-            app_events.occurred_ts
-        from app_events
-        semi join live_leads on app_events.user_ref = live_leads.lead_id
-        where app_events.anonymous_id is not null
-        union all
-        select 'web' as device_source, web_events.anonymous_id, web_events.user_ref as lead_id,
-            web_events.occurred_ts
-        from web_events
-        semi join live_leads on web_events.user_ref = live_leads.lead_id
-        where web_events.anonymous_id is not null
-    ) as ties
+    from device_ties
+    semi join devices
+        on
+            device_ties.device_source = devices.device_source
+            and device_ties.anonymous_id = devices.anonymous_id
+            and devices.first_lead_id <> devices.last_lead_id
     qualify coalesce(
         lag(lead_id) over (
             partition by device_source, anonymous_id order by occurred_ts, lead_id
@@ -463,33 +557,60 @@ device_periods as (
     from device_handovers
     window periods as (partition by device_source, anonymous_id order by tied_at, lead_id)
 
+    union all
+
+    select
+        device_source,
+        anonymous_id,
+        first_lead_id as lead_id,
+        cast(null as timestamp) as valid_from,
+        cast(null as timestamp) as valid_to
+    from devices
+    where first_lead_id = last_lead_id
+
 ),
 
 -- one stream of attributed events, identity order: own id, device, phone, email
 attributed as (
 
     select
-        coalesce(live_leads.lead_id, phones.lead_id, emails.lead_id) as lead_id,
+        coalesce(messages.live_lead_id, phones.lead_id, emails.lead_id) as lead_id,
         'message_events' as source_table,
-        messages.event_type_norm as event_type,
-        messages.occurred_ts as occurred_at,
-        messages.channel_norm as channel,
-        messages.direction_norm as direction,
-        messages.campaign_type_norm as campaign_type,
+        messages.event_type,
+        messages.occurred_at,
+        messages.channel,
+        messages.direction,
+        messages.is_promo_campaign,
         cast(null as varchar) as device_type,
         cast(null as integer) as duration_seconds,
         cast(null as decimal(18, 2)) as revenue,
-        coalesce(list_contains(${opt_out_keywords}, messages.body_keyword), false)
-            as is_opt_out_keyword,
-        coalesce(list_contains(${opt_in_keywords}, messages.body_keyword), false)
-            as is_opt_in_keyword,
+        messages.is_opt_out_keyword,
+        messages.is_opt_in_keyword,
         messages.is_first_of_type
-    from messages
-    left join live_leads on messages.lead_ref = live_leads.lead_id
+    from (
+        select
+            messages.*,
+            live_leads.lead_id as live_lead_id,
+            case
+                when live_leads.lead_id is null and messages.address not like '%@%'
+                    then bench_phone(
+                        messages.address, default_country.calling_code, default_country.trunk_prefix
+                    )
+            end as address_phone
+        from messages
+        cross join default_country
+        left join live_leads on messages.lead_ref = live_leads.lead_id
+    ) as messages
     left join contacts as phones
-        on phones.contact_type = 'phone' and messages.address_phone = phones.contact_value
+        on
+            messages.live_lead_id is null
+            and phones.contact_type = 'phone'
+            and messages.address_phone = phones.contact_value
     left join contacts as emails
-        on emails.contact_type = 'email' and messages.address_email = emails.contact_value
+        on
+            messages.live_lead_id is null
+            and emails.contact_type = 'email'
+            and messages.address_email = emails.contact_value
 
     union all
 
@@ -500,7 +621,7 @@ attributed as (
         app_events.occurred_ts,
         'app',
         null,
-        null,
+        false,
         'app',
         null,
         null,
@@ -526,7 +647,7 @@ attributed as (
         web_events.occurred_ts,
         'web',
         null,
-        null,
+        false,
         web_events.device_type,
         null,
         null,
@@ -552,7 +673,7 @@ attributed as (
         calls.occurred_ts,
         'call',
         calls.direction_norm,
-        null,
+        false,
         null,
         calls.duration_seconds,
         null,
@@ -573,7 +694,7 @@ attributed as (
         orders.occurred_ts,
         case when orders.channel_norm = 'phone' then 'call' else coalesce(orders.channel_norm, 'store') end,
         null,
-        null,
+        false,
         null,
         null,
         orders.amount,
@@ -592,7 +713,7 @@ attributed as (
         privacy_requests.occurred_ts,
         'privacy',
         null,
-        null,
+        false,
         null,
         null,
         null,
@@ -643,8 +764,7 @@ stream as materialized (
         ) as is_mobile,
         catalog.depth as catalog_depth,
         catalog.weight as catalog_weight,
-        coalesce(list_contains(${promo_campaign_types}, attributed.campaign_type), false)
-            as is_promo_campaign,
+        attributed.is_promo_campaign,
         timezone(live_leads.lead_timezone, timezone('UTC', attributed.occurred_at)) as local_at
     from attributed
     inner join live_leads on attributed.lead_id = live_leads.lead_id
