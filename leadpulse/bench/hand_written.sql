@@ -3,8 +3,11 @@
 -- way an engineer who knows DuckDB would write it without dbt. It must give
 -- the mart's values exactly (leadpulse bench checks every column), so every
 -- rule below mirrors a model or macro; the shape is what differs:
---   * staging and dedup in one pass per raw table (usable rows only, QUALIFY
---     keeps the first copy; the row fingerprint is only a tie-break);
+--   * staging and dedup in one pass per raw table: usable rows only, the
+--     first copy kept by a hash aggregate (arg_min over _loaded_at and the
+--     row fingerprint) for the big event tables, QUALIFY for the small ones;
+--   * phones normalized only for rows whose lead id does not resolve;
+--     devices tied to one lead skip the ordered handover walk;
 --   * one event stream (identity resolved inline), materialized once;
 --   * one lead x day rollup of the stream, then one wide per-lead
 --     aggregation over it with FILTER windows;
