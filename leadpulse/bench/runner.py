@@ -273,9 +273,13 @@ def _step_main(kind: str, db: Path, as_of: datetime.date, result: Path) -> int:
             table = PANDAS_TABLE
             extra = {"compute_seconds": computed}
         rows = con.execute(f"select count(*) from {table}").fetchone()[0]
+        limit = con.execute("select current_setting('memory_limit')").fetchone()[0]
     finally:
         con.close()
-    result.write_text(json.dumps({"wall_seconds": wall, "rows": rows, **extra}), encoding="utf-8")
+    result.write_text(
+        json.dumps({"wall_seconds": wall, "rows": rows, "memory_limit": limit, **extra}),
+        encoding="utf-8",
+    )
     return 0
 
 
