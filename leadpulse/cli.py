@@ -294,6 +294,26 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Time dbt against the hand-written SQL and pandas references (leadpulse/bench)."""
+    from leadpulse.bench.runner import BenchError, run_bench
+
+    try:
+        results = run_bench(
+            args.events,
+            runs=args.runs,
+            memory_limit=args.memory_limit,
+            out_dir=args.out,
+            as_of=args.as_of,
+            seed=args.seed,
+            work_dir=args.work_dir,
+            keep=args.keep,
+        )
+    except BenchError as exc:
+        raise HarnessError(str(exc)) from exc
+    return 0 if all(a["agree"] for a in results["agreement"].values()) else 1
+
+
 # --- parser -----------------------------------------------------------------
 
 
@@ -398,6 +418,30 @@ def build_parser() -> argparse.ArgumentParser:
         "--full-refresh", action="store_true", help="full-refresh incremental models on day one"
     )
     back.set_defaults(func=cmd_backfill)
+
+    bench = sub.add_parser(
+        "bench",
+        help="benchmark: dbt build vs hand-written SQL and pandas on generated data (JSON out)",
+    )
+    bench.add_argument(
+        "--events", type=_positive_int, required=True, help="raw event rows to generate (about)"
+    )
+    bench.add_argument("--runs", type=_positive_int, default=1, help="runs; medians reported")
+    bench.add_argument(
+        "--memory-limit", metavar="SIZE", help="DuckDB memory_limit for every step, e.g. 2GB"
+    )
+    bench.add_argument(
+        "--out", type=Path, metavar="DIR", help="where <events>.json goes (default bench/results)"
+    )
+    bench.add_argument(
+        "--as-of", type=_iso_date, default=date(2026, 6, 30), metavar="DATE", help="as_of_date"
+    )
+    bench.add_argument("--seed", type=int, default=42, help="generator seed (default 42)")
+    bench.add_argument(
+        "--work-dir", type=Path, metavar="DIR", help="scratch dir for the DuckDB file (kept)"
+    )
+    bench.add_argument("--keep", action="store_true", help="keep the temporary scratch dir")
+    bench.set_defaults(func=cmd_bench)
 
     demo = sub.add_parser(
         "demo",

@@ -1,0 +1,1 @@
+"""Benchmark of the dbt build against a hand-written DuckDB script and pandas (issue 5)."""
