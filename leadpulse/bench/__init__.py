@@ -1,0 +1,1 @@
+"""Benchmark of the dbt build against hand-written references (issue 5)."""
