@@ -31,7 +31,7 @@ import pandas as pd
 from leadpulse import paths
 from leadpulse.contract import RAW_SCHEMA, RAW_TABLES
 
-__all__ = ["MART_COLUMNS", "compute"]
+__all__ = ["MART_COLUMNS", "compute", "row_fingerprints"]
 
 DAYPARTS = ["business_hours", "evening", "weekend", "night"]
 
@@ -207,7 +207,7 @@ def _duckdb_round(values: pd.Series, digits: int) -> pd.Series:
 # --------------------------------------------------------------------------- staging
 
 
-def _raw_text(raw: pd.DataFrame, table: str) -> pd.Series:
+def row_fingerprints(raw: pd.DataFrame, table: str) -> pd.Series:
     """row_fingerprint macro: md5 of the raw columns as DuckDB casts them to text."""
     parts = []
     for column, column_type in RAW_TABLES[table].items():
@@ -247,7 +247,7 @@ def _keep_first_copy(
     tied = repeated.duplicated(subset=sort_columns, keep=False)
     fingerprint = pd.Series("", index=repeated.index, dtype="str")
     if tied.any():
-        fingerprint[tied] = _raw_text(raw.loc[repeated.index[tied]], table)
+        fingerprint[tied] = row_fingerprints(raw.loc[repeated.index[tied]], table)
     kept = (
         repeated.assign(_fingerprint=fingerprint)
         .sort_values(
