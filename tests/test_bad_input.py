@@ -107,6 +107,13 @@ def _message_events() -> list[Row]:
         # Class 9: epoch 0 and 2099.
         _with(base, event_id="me_epoch", occurred_at="1970-01-01T00:00:00Z"),
         _with(base, event_id="me_2099", occurred_at="2099-01-01T00:00:00Z"),
+        # ... and a row whose loader clock says 2099 (it would poison the watermark).
+        _with(
+            base,
+            event_id="me_2099_loaded",
+            occurred_at="2099-01-01T00:00:00Z",
+            _loaded_at="2099-01-01 00:10:00",
+        ),
         # Class 10: case and space variants of a known type are that type; others are not.
         _with(base, event_id="me_type_case", event_type="DELIVERED"),
         _with(base, event_id="me_type_space", event_type=" Delivered "),
@@ -278,6 +285,7 @@ CLASSES: dict[str, list[Expect]] = {
     "09_epoch_zero_or_far_future": [
         q("message_events", "event_id = 'me_epoch'", "implausible_timestamp"),
         q("message_events", "event_id = 'me_2099'", "future_timestamp"),
+        q("message_events", "event_id = 'me_2099_loaded'", "future_loaded_at"),
     ],
     "10_unknown_event_type_and_case_variants": [
         clean("message_events", "event_id = 'me_type_case'", event_type="delivered"),

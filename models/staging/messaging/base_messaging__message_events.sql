@@ -85,13 +85,15 @@ classified as (
                 -- a row that has none.
                 when
                     lead_id is null
-                    and raw_address is not null
+                    and raw_address like '%@%'
+                    and address_email is null
+                    then 'malformed_email'
+                when
+                    lead_id is null
+                    and {{ clean_id('raw_address') }} is not null
                     and address_email is null
                     and address_phone_e164 is null
-                    then case
-                        when raw_address like '%@%' then 'malformed_email'
-                        else 'malformed_phone'
-                    end
+                    then 'malformed_phone'
                 when
                     lead_id is null
                     and address_email is null
