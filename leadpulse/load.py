@@ -123,6 +123,52 @@ def check_columns(con: duckdb.DuckDBPyConnection, source: TableSource) -> None:
             raise LoadError(
                 f"{source.table}: {path.name} does not match the raw contract: {'; '.join(parts)}"
             )
+        if source.fmt == "parquet":
+            retyped = _retyped_columns(con, source, path)
+            if retyped:
+                raise LoadError(
+                    f"{source.table}: {path.name} does not match the raw contract: "
+                    f"retyped column(s): {', '.join(retyped)}"
+                )
+
+
+# Parquet types a contract type accepts as is: the same type, or one that
+# converts without loss (narrower integers, any timestamp precision, a
+# decimal with no more than two places). CSV is text and checked by value.
+_COMPATIBLE_TYPES: dict[str, tuple[str, ...]] = {
+    "varchar": ("VARCHAR",),
+    "boolean": ("BOOLEAN",),
+    "integer": ("TINYINT", "SMALLINT", "INTEGER", "UTINYINT", "USMALLINT"),
+    "timestamp": (
+        "TIMESTAMP",
+        "TIMESTAMP WITH TIME ZONE",
+        "TIMESTAMP_S",
+        "TIMESTAMP_MS",
+        "TIMESTAMP_NS",
+    ),
+}
+
+
+def _compatible(contract_type: str, file_type: str) -> bool:
+    file_type = file_type.upper()
+    if contract_type.startswith("decimal"):
+        precision, scale = (int(x) for x in contract_type[8:-1].split(","))
+        if not file_type.startswith("DECIMAL("):
+            return file_type in ("TINYINT", "SMALLINT", "INTEGER")
+        file_precision, file_scale = (int(x) for x in file_type[8:-1].split(","))
+        return file_scale <= scale and file_precision - file_scale <= precision - scale
+    return file_type in _COMPATIBLE_TYPES.get(contract_type, (contract_type.upper(),))
+
+
+def _retyped_columns(con: duckdb.DuckDBPyConnection, source: TableSource, path: Path) -> list[str]:
+    """Columns of a Parquet file whose type the contract type does not take without loss."""
+    described = con.execute(f"describe select * from {_reader(source.fmt, (path,))}").fetchall()
+    contract = RAW_TABLES[source.table]
+    return [
+        f"{name} is {typ}, the contract says {contract[name.lower()]}"
+        for name, typ, *_ in described
+        if name.lower() in contract and not _compatible(contract[name.lower()], typ)
+    ]
 
 
 def _cast_expr(column: str, typ: str, fmt: str) -> str:

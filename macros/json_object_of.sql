@@ -1,21 +1,28 @@
 {#- A JSON object text of the named columns, to keep a rejected row's raw
-    values beside its quarantine reason. -#}
-{% macro json_object_of(columns, relation='') -%}
-    {{ return(adapter.dispatch('json_object_of', 'leadpulse')(columns, relation)) }}
+    values beside its quarantine reason. Columns named in masked hold
+    contacts (phones, emails): they are kept as mask_contact gives them,
+    so the JSON can leave staging. -#}
+{% macro json_object_of(columns, relation='', masked=[]) -%}
+    {%- set values = [] -%}
+    {%- for column in columns -%}
+        {%- set value = (relation ~ '.' if relation) ~ column -%}
+        {%- do values.append(mask_contact(value) if column in masked else value) -%}
+    {%- endfor -%}
+    {{ return(adapter.dispatch('json_object_of', 'leadpulse')(columns, values)) }}
 {%- endmacro %}
 
-{% macro default__json_object_of(columns, relation='') -%}
+{% macro default__json_object_of(columns, values) -%}
     to_json(named_struct(
         {%- for column in columns %}
-        '{{ column }}', {{ relation ~ '.' if relation }}{{ column }}{{ "," if not loop.last }}
+        '{{ column }}', {{ values[loop.index0] }}{{ "," if not loop.last }}
         {%- endfor %}
     ))
 {%- endmacro %}
 
-{% macro duckdb__json_object_of(columns, relation='') -%}
+{% macro duckdb__json_object_of(columns, values) -%}
     cast(json_object(
         {%- for column in columns %}
-        '{{ column }}', {{ relation ~ '.' if relation }}{{ column }}{{ "," if not loop.last }}
+        '{{ column }}', {{ values[loop.index0] }}{{ "," if not loop.last }}
         {%- endfor %}
     ) as varchar)
 {%- endmacro %}

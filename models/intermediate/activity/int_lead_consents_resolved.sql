@@ -58,21 +58,50 @@ channel_signals as (
 
 ),
 
-latest_per_channel as (
+-- Latest signal wins; an opt-out wins a tie with an opt-in. Ordered on the
+-- timestamp itself: as text, '10:00:00' sorts after '10:00:00.5'.
+channel_signals_ranked as (
 
     select
         lead_id,
         channel,
-        -- Latest signal wins; an opt-out wins a tie with an opt-in.
-        {{ max_by(
-            'is_opt_out',
-            "cast(occurred_at as " ~ dbt.type_string() ~ ")"
-            ~ " || case when is_opt_out then '1' else '0' end"
-        ) }} as is_opted_out,
-        max(case when is_opt_out then occurred_at end) as last_opted_out_at
+        is_opt_out,
+        row_number() over (
+            partition by lead_id, channel
+            order by occurred_at desc, is_opt_out desc
+        ) as recency
 
     from channel_signals
+
+),
+
+channel_opt_outs as (
+
+    select
+        lead_id,
+        channel,
+        max(occurred_at) as last_opted_out_at
+
+    from channel_signals
+    where is_opt_out
     group by 1, 2
+
+),
+
+latest_per_channel as (
+
+    select
+        channel_signals_ranked.lead_id,
+        channel_signals_ranked.channel,
+        channel_signals_ranked.is_opt_out as is_opted_out,
+        channel_opt_outs.last_opted_out_at
+
+    from channel_signals_ranked
+    left join channel_opt_outs
+        on
+            channel_signals_ranked.lead_id = channel_opt_outs.lead_id
+            and channel_signals_ranked.channel = channel_opt_outs.channel
+    where channel_signals_ranked.recency = 1
 
 ),
 

@@ -112,9 +112,9 @@ messages_attributed as (
     left join known_leads
         on message_events.lead_id = known_leads.lead_id
     left join phones
-        on message_events.address_phone_e164 = phones.contact_value
+        on message_events.address_phone_hash = phones.contact_hash
     left join emails
-        on message_events.address_email = emails.contact_value
+        on message_events.address_email_hash = emails.contact_hash
 
 ),
 
@@ -194,7 +194,7 @@ calls_attributed as (
     left join known_leads
         on calls.lead_id = known_leads.lead_id
     left join phones
-        on calls.phone_e164 = phones.contact_value
+        on calls.phone_hash = phones.contact_hash
 
 ),
 

@@ -10,25 +10,25 @@ contacts as (
 
     select
         'phone' as contact_type,
-        phone_e164 as contact_value,
+        phone_hash as contact_hash,
         lead_id,
         updated_at,
         created_at
 
     from leads
-    where phone_e164 is not null and not is_deleted
+    where phone_hash is not null and not is_deleted
 
     union all
 
     select
         'email' as contact_type,
-        email as contact_value,
+        email_hash as contact_hash,
         lead_id,
         updated_at,
         created_at
 
     from leads
-    where email is not null and not is_deleted
+    where email_hash is not null and not is_deleted
 
 ),
 
@@ -39,10 +39,10 @@ ranked as (
     select
         *,
         count(*) over (
-            partition by contact_type, contact_value
+            partition by contact_type, contact_hash
         ) as leads_sharing,
         row_number() over (
-            partition by contact_type, contact_value
+            partition by contact_type, contact_hash
             order by
                 coalesce(updated_at, created_at) desc,
                 created_at desc,
@@ -57,7 +57,7 @@ final as (
 
     select
         contact_type,
-        contact_value,
+        contact_hash,
         lead_id,
         leads_sharing
 

@@ -1,22 +1,5 @@
 with
 
-quarantined as (
-
-    select * from {{ ref('int_rows_quarantined') }}
-
-),
-
-quarantined_counts as (
-
-    select
-        source_table,
-        count(*) as quarantined_rows
-
-    from quarantined
-    group by 1
-
-),
-
 {% for raw in raw_tables() %}
     {{ raw.table }}_counted as (
 
@@ -27,6 +10,12 @@ quarantined_counts as (
                 sum(case when row_status = 'duplicate' then 1 else 0 end)
                 as {{ dbt.type_bigint() }}
             ) as duplicate_rows,
+            -- From the base model, not int_rows_quarantined: the quarantine
+            -- leaves out erased leads' rows, the count does not.
+            cast(
+                sum(case when row_status = 'quarantined' then 1 else 0 end)
+                as {{ dbt.type_bigint() }}
+            ) as quarantined_rows,
             (
                 select count(*) as staged_rows
                 from {{ ref('stg_' ~ raw.model) }}
@@ -54,15 +43,13 @@ reconciled as (
         counted.raw_rows,
         counted.clean_rows,
         coalesce(counted.duplicate_rows, 0) as duplicate_rows,
-        coalesce(quarantined_counts.quarantined_rows, 0) as quarantined_rows,
+        coalesce(counted.quarantined_rows, 0) as quarantined_rows,
         counted.raw_rows
         = counted.clean_rows
         + coalesce(counted.duplicate_rows, 0)
-        + coalesce(quarantined_counts.quarantined_rows, 0) as is_conserved
+        + coalesce(counted.quarantined_rows, 0) as is_conserved
 
     from counted
-    left join quarantined_counts
-        on counted.source_table = quarantined_counts.source_table
 
 )
 

@@ -50,6 +50,9 @@ classified as (
         coalesce(
             case
                 when event_id is null then 'missing_event_id'
+                when {{ has_control_characters(
+                    ['event_id', 'anonymous_id', 'user_id', 'event_type']
+                ) }} then 'invalid_characters'
                 when anonymous_id is null and user_id is null
                     then 'missing_identity'
             end,

@@ -37,6 +37,9 @@ classified as (
         coalesce(
             case
                 when order_id is null then 'missing_event_id'
+                when {{ has_control_characters(
+                    ['order_id', 'lead_id', 'status']
+                ) }} then 'invalid_characters'
                 when lead_id is null then 'missing_lead_id'
             end,
             {{ timestamp_quarantine_reason('raw_ordered_at', 'ordered_at') }},

@@ -43,7 +43,8 @@ typed as (
         source.phone as raw_phone,
         source.email as raw_email,
         source.created_at as raw_created_at,
-        {{ json_object_of(raw_columns, 'source') }} as raw_row,
+        {{ json_object_of(raw_columns, 'source', masked=['phone', 'email']) }}
+            as raw_row,
         {{ row_fingerprint(raw_columns, 'source') }} as row_fingerprint
 
     from source
@@ -79,7 +80,12 @@ classified as (
         raw_phone is not null and phone_e164 is null as has_malformed_phone,
         raw_email is not null and email is null as has_malformed_email,
         coalesce(
-            case when lead_id is null then 'missing_lead_id' end,
+            case
+                when lead_id is null then 'missing_lead_id'
+                when {{ has_control_characters(
+                    ['lead_id']
+                ) }} then 'invalid_characters'
+            end,
             {{ timestamp_quarantine_reason('raw_created_at', 'created_at') }}
         ) as quarantine_reason
 

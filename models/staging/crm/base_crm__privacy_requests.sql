@@ -33,6 +33,9 @@ classified as (
         coalesce(
             case
                 when request_id is null then 'missing_event_id'
+                when {{ has_control_characters(
+                    ['request_id', 'lead_id', 'request_type']
+                ) }} then 'invalid_characters'
                 when lead_id is null then 'missing_lead_id'
             end,
             {{ timestamp_quarantine_reason(

@@ -14,6 +14,8 @@ final as (
         updated_at,
         phone_e164,
         email,
+        {{ pseudonymize('phone_e164') }} as phone_hash,
+        {{ pseudonymize('email') }} as email_hash,
         has_malformed_phone,
         has_malformed_email,
         country_code,

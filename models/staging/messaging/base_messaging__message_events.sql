@@ -45,7 +45,8 @@ typed as (
         source._loaded_at,
         source.address as raw_address,
         source.occurred_at as raw_occurred_at,
-        {{ json_object_of(raw_columns, 'source') }} as raw_row,
+        {{ json_object_of(raw_columns, 'source', masked=['address']) }}
+            as raw_row,
         {{ row_fingerprint(raw_columns, 'source') }}
             as row_fingerprint
 
@@ -62,16 +63,37 @@ classified as (
         and address_email is null
         and address_phone_e164 is null as has_malformed_address,
         coalesce(
-            upper(trim(body)) in {{ in_list(var("opt_out_keywords")) }}, false
+            {{ message_keyword('body') }}
+            in {{ in_list(var("opt_out_keywords")) }},
+            false
         )
             as is_opt_out_keyword,
         coalesce(
-            upper(trim(body)) in {{ in_list(var("opt_in_keywords")) }}, false
+            {{ message_keyword('body') }}
+            in {{ in_list(var("opt_in_keywords")) }},
+            false
         )
             as is_opt_in_keyword,
         coalesce(
             case
                 when event_id is null then 'missing_event_id'
+                when {{ has_control_characters(
+                    ['event_id', 'message_id', 'lead_id', 'channel',
+                        'direction', 'event_type', 'campaign_id']
+                ) }} then 'invalid_characters'
+                -- A contact that cannot be read is named, not lumped with
+                -- a row that has none.
+                when
+                    lead_id is null
+                    and raw_address like '%@%'
+                    and address_email is null
+                    then 'malformed_email'
+                when
+                    lead_id is null
+                    and {{ clean_id('raw_address') }} is not null
+                    and address_email is null
+                    and address_phone_e164 is null
+                    then 'malformed_phone'
                 when
                     lead_id is null
                     and address_email is null

@@ -14,6 +14,8 @@ final as (
         lead_id,
         address_phone_e164,
         address_email,
+        {{ pseudonymize('address_phone_e164') }} as address_phone_hash,
+        {{ pseudonymize('address_email') }} as address_email_hash,
         has_malformed_address,
         channel,
         direction,

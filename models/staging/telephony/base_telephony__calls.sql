@@ -36,7 +36,8 @@ typed as (
         source._loaded_at,
         source.phone as raw_phone,
         source.started_at as raw_started_at,
-        {{ json_object_of(raw_columns, 'source') }} as raw_row,
+        {{ json_object_of(raw_columns, 'source', masked=['phone']) }}
+            as raw_row,
         {{ row_fingerprint(raw_columns, 'source') }} as row_fingerprint
 
     from source
@@ -54,6 +55,14 @@ classified as (
         coalesce(
             case
                 when call_id is null then 'missing_event_id'
+                when {{ has_control_characters(
+                    ['call_id', 'lead_id', 'direction', 'status']
+                ) }} then 'invalid_characters'
+                when
+                    lead_id is null
+                    and raw_phone is not null
+                    and phone_e164 is null
+                    then 'malformed_phone'
                 when lead_id is null and phone_e164 is null
                     then 'missing_identity'
             end,
