@@ -8,6 +8,7 @@ with
 source as (
 
     select * from {{ source('app', 'app_events') }}
+    {{- unstaged_rows(raw_columns, source('app', 'app_events')) }}
 
 ),
 

@@ -9,6 +9,7 @@ with
 source as (
 
     select * from {{ source('messaging', 'message_events') }}
+    {{- unstaged_rows(raw_columns, source('messaging', 'message_events')) }}
 
 ),
 

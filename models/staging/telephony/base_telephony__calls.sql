@@ -8,6 +8,7 @@ with
 source as (
 
     select * from {{ source('telephony', 'calls') }}
+    {{- unstaged_rows(raw_columns, source('telephony', 'calls')) }}
 
 ),
 
