@@ -117,7 +117,8 @@ def _after_build(success: bool) -> None:
         if success:
             tables = publish_serving(db, serving)
             extra = f" and {paths.parquet_dir()}" if paths.parquet_dir() else ""
-            print(f"published {len(tables)} marts to {serving}{extra}")
+            if tables:
+                print(f"published {len(tables)} marts to {serving}{extra}")
     except PublishError as exc:
         raise HarnessError(str(exc)) from exc
 

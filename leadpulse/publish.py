@@ -133,7 +133,7 @@ def _copy_marts(con: duckdb.DuckDBPyConnection, source: str, parquet_tmp: Path |
         ).fetchall()
     ]
     if not relations:
-        raise PublishError(f"no relations in schema {SERVED_SCHEMA} of {source}: nothing to serve")
+        return []
     erased = _has_tombstones(con, "wh")
     con.execute(f"create schema serving_new.{SERVED_SCHEMA}")
     for name in relations:
@@ -177,7 +177,8 @@ def publish_serving(
 
     With ``from_serving`` the source is the current serving file instead, minus
     erased leads: how a failed build still honours erasure without publishing
-    its untested marts. Returns the published table names.
+    its untested marts. Returns the published table names: none, and no file
+    written, when the source has no ``marts`` schema.
     """
     serving = serving_path or paths.serving_path()
     parquet = parquet_dir if parquet_dir is not None else paths.parquet_dir()
@@ -201,6 +202,12 @@ def publish_serving(
         con.execute(f"attach '{_sql_path(tmp)}' as serving_new")
         tables = _copy_marts(con, source, parquet_tmp)
         con.execute("detach serving_new")
+        if not tables:
+            # A project without marts (or not built yet): nothing to serve.
+            _remove(tmp)
+            if parquet_tmp is not None:
+                shutil.rmtree(parquet_tmp, ignore_errors=True)
+            return []
     except (duckdb.Error, PublishError) as exc:
         _remove(tmp)
         if parquet_tmp is not None:

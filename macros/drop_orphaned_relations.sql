@@ -2,6 +2,16 @@
     can leave behind. dbt recreates them per node, and a leftover one would
     keep erased rows alive in the warehouse file. -#}
 {% macro drop_orphaned_relations() -%}
+    {{ return(adapter.dispatch('drop_orphaned_relations', 'leadpulse')()) }}
+{%- endmacro %}
+
+{#- dbt-spark's __dbt_tmp relations are session-scoped temporary views and
+    it keeps no __dbt_backup: nothing outlives a killed run. -#}
+{% macro spark__drop_orphaned_relations() -%}
+    {{ return('') }}
+{%- endmacro %}
+
+{% macro default__drop_orphaned_relations() -%}
     {%- if not execute -%}{{ return('') }}{%- endif -%}
     {%- set found = run_query(
         "select table_schema, table_name, table_type"

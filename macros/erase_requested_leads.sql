@@ -12,9 +12,12 @@
        request was honoured), events with its id, its phone or email as
        address, or one of its devices. Another lead's row that shares the
        erased phone or email keeps the row with that contact blanked.
-    3. Every table the project built (staging, intermediate, marts, stored
-       test failures: any schema but raw, privacy and seeds) loses the rows
-       whose lead_id, phone_e164, email or anonymous_id hash is a tombstone.
+    3. Every table the project built (staging, intermediate, marts: any
+       schema but raw, privacy and seeds) loses the rows whose lead_id,
+       phone_e164, email or anonymous_id hash is a tombstone. Stored test
+       failures (schemas named *dbt_test__audit) name leads in columns of
+       any name, so while an erasure is new (not yet compacted) they are
+       dropped whole; the build's tests store them again.
 
     Every step is idempotent and matches on hashes, so a run killed half
     way is completed by the next one, and a re-delivered raw row of an
@@ -23,6 +26,23 @@
     leadpulse harness compacts the DuckDB file afterwards, so the deleted
     bytes leave the file too. -#}
 {% macro erase_requested_leads() -%}
+    {{ return(adapter.dispatch('erase_requested_leads', 'leadpulse')()) }}
+{%- endmacro %}
+
+{#- Spark: DELETE and UPDATE need Delta or Iceberg raw tables; until the
+    Spark target has them, say loudly that requests are not applied. -#}
+{% macro spark__erase_requested_leads() -%}
+    {%- if execute -%}
+        {{ log(
+            'WARNING: erasure requests are not applied on spark (raw tables'
+            ~ ' must support DELETE); run erasure on the DuckDB target',
+            info=true
+        ) }}
+    {%- endif -%}
+    {{ return('') }}
+{%- endmacro %}
+
+{% macro default__erase_requested_leads() -%}
     {%- if not execute -%}{{ return('') }}{%- endif -%}
     {%- set raw = {} -%}
     {%- for table in [
@@ -67,6 +87,7 @@
     {%- for statement in leadpulse._erasure_built_deletes(tombstones) -%}
         {%- do run_query(statement) -%}
     {%- endfor -%}
+    {%- do leadpulse._erasure_drop_stored_failures(tombstones) -%}
     {{ return('') }}
 {%- endmacro %}
 
@@ -333,4 +354,25 @@
         ) -%}
     {%- endfor -%}
     {{ return(statements) }}
+{%- endmacro %}
+
+
+{#- Drop every stored-test-failure table while an erasure is new. -#}
+{% macro _erasure_drop_stored_failures(tombstones) -%}
+    {%- set fresh = run_query(
+        'select count(*) from ' ~ tombstones ~ ' where compacted_at is null'
+    ).columns[0].values()[0] -%}
+    {%- if fresh == 0 -%}{{ return(none) }}{%- endif -%}
+    {%- set found = run_query(
+        "select table_schema, table_name, table_type"
+        ~ " from information_schema.tables"
+        ~ " where table_catalog = '" ~ target.database ~ "'"
+        ~ " and table_schema like '%dbt\\_test\\_\\_audit' escape '\\'"
+    ) -%}
+    {%- for row in found.rows -%}
+        {%- do adapter.drop_relation(api.Relation.create(
+            database=target.database, schema=row[0], identifier=row[1],
+            type=('view' if row[2] == 'VIEW' else 'table')
+        )) -%}
+    {%- endfor -%}
 {%- endmacro %}
