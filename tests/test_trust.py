@@ -461,10 +461,15 @@ def test_erasure_at_next_build_leaves_no_byte(built: Built, tmp_path: Path) -> N
     reads = reader.finish()
     assert done.returncode == 0, done.stdout + done.stderr
     assert "erasure: compacted" in done.stdout
+    report = site.run("report", "--out", str(site.root / "reports" / "report.html"))
+    assert report.returncode == 0, report.stdout + report.stderr
+    validated = site.run("validate")
+    assert "[OK] erasures compacted" in validated.stdout, validated.stdout
 
     needles = sorted(set(new_spellings) | set(old_spellings))
     files = site.files()
     assert any(p.suffix == ".parquet" for p in files)
+    assert any(p.suffix == ".html" for p in files)
     assert _hits(files, needles) == {}, needles
 
     con = duckdb.connect(str(site.db), read_only=True)
