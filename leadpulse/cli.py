@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,8 @@ import duckdb
 from leadpulse import paths
 
 DEBUG_ENV = "LEADPULSE_DEBUG"  # set to 1 to get tracebacks instead of one-line errors
+# Commands that write the warehouse: one at a time per file (leadpulse/lock.py).
+WRITERS = {"generate", "load", "build", "refresh", "backfill", "demo"}
 
 
 class HarnessError(RuntimeError):
@@ -67,6 +70,57 @@ def _connect_warehouse() -> duckdb.DuckDBPyConnection:
         return duckdb.connect(str(db))
     except duckdb.Error as exc:
         raise HarnessError(f"cannot open warehouse {db}: {' '.join(str(exc).split())}") from exc
+
+
+def _wait_seconds(args: argparse.Namespace) -> float:
+    from leadpulse.lock import default_wait_seconds
+
+    wait = getattr(args, "wait", None)
+    return default_wait_seconds() if wait is None else float(wait)
+
+
+@contextlib.contextmanager
+def _writer_lock(args: argparse.Namespace) -> Iterator[None]:
+    """Hold the warehouse lock for a command that writes it (see leadpulse/lock.py)."""
+    from leadpulse.lock import WarehouseLocked, warehouse_lock
+
+    db = paths.configure_environment()
+    try:
+        with warehouse_lock(db, f"leadpulse {args.command}", wait_seconds=_wait_seconds(args)):
+            yield
+    except WarehouseLocked as exc:
+        raise HarnessError(str(exc)) from exc
+
+
+def _after_build(success: bool) -> None:
+    """Compact the warehouse if erasures were applied; publish the serving file if tests passed.
+
+    A failed build never replaces the serving file; if it applied erasures,
+    the old serving file is rewritten without the erased leads.
+    """
+    from leadpulse.publish import (
+        PublishError,
+        compact,
+        compaction_pending,
+        publish_serving,
+    )
+
+    db = paths.duckdb_path()
+    serving = paths.serving_path()
+    try:
+        if compaction_pending(db):
+            before, after = compact(db)
+            print(f"erasure: compacted {db} into a fresh file ({before:,} -> {after:,} bytes)")
+            if not success and serving.exists():
+                publish_serving(db, serving, from_serving=True)
+                print(f"erasure: erased leads removed from {serving} (build failed: not refreshed)")
+        if success:
+            tables = publish_serving(db, serving)
+            extra = f" and {paths.parquet_dir()}" if paths.parquet_dir() else ""
+            if tables:
+                print(f"published {len(tables)} marts to {serving}{extra}")
+    except PublishError as exc:
+        raise HarnessError(str(exc)) from exc
 
 
 # --- commands ---------------------------------------------------------------
@@ -130,8 +184,11 @@ def cmd_build(args: argparse.Namespace) -> int:
         exclude=args.exclude or (),
         extra_vars=dbt_vars,
     )
+    _after_build(run.success)
     if not run.success:
-        raise HarnessError(f"build failed: {run.error_message}")
+        raise HarnessError(
+            f"build failed: {run.error_message} (serving file {paths.serving_path()} not replaced)"
+        )
     return 0
 
 
@@ -183,8 +240,11 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     _print_counts(counts)
     print(f"dbt build as of {as_of} (incremental)")
     run = dbt.build(as_of=as_of.isoformat())
+    _after_build(run.success)
     if not run.success:
-        raise HarnessError(f"build failed: {run.error_message}")
+        raise HarnessError(
+            f"build failed: {run.error_message} (serving file {paths.serving_path()} not replaced)"
+        )
     code = validate()
     print(f"refresh {'done' if code == 0 else 'FAILED'} in {time.monotonic() - started:.1f}s")
     return code
@@ -216,6 +276,8 @@ def backfill(first: date, last: date, *, full_refresh_first: bool = False) -> bo
             f"{'ok' if run.success else 'FAILED'} in {time.monotonic() - day_started:.1f}s",
             flush=True,
         )
+        # Serve the last day's fully tested marts only; compact on any day.
+        _after_build(run.success and day == last)
         if not run.success:
             print(f"backfill stopped at {day}: {run.error_message}")
             return False
@@ -331,6 +393,14 @@ def build_parser() -> argparse.ArgumentParser:
     # Accept --db after the subcommand too, without overriding one given before it.
     db_parent = argparse.ArgumentParser(add_help=False)
     db_parent.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS, help="as above")
+    db_parent.add_argument(
+        "--wait",
+        type=float,
+        metavar="SECONDS",
+        default=None,
+        help="commands that write the warehouse: wait this long for another one to finish "
+        "(default $LEADPULSE_LOCK_WAIT_SECONDS or 0: fail at once, naming it)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     gen = sub.add_parser(
@@ -484,6 +554,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from leadpulse.load import LoadError
 
     try:
+        if args.command in WRITERS and getattr(args, "out", None) is None:
+            with _writer_lock(args):
+                return int(args.func(args))
         return int(args.func(args))
     except (HarnessError, LoadError, duckdb.Error, OSError) as exc:
         if os.environ.get(DEBUG_ENV):

@@ -16,6 +16,8 @@ DUCKDB_PATH_ENV = "LEADPULSE_DUCKDB_PATH"
 DUCKDB_TEMP_DIR_ENV = "LEADPULSE_DUCKDB_TEMP_DIR"
 TARGET_DIR_ENV = "LEADPULSE_TARGET_DIR"  # dbt artifacts; default <project>/target
 LOG_DIR_ENV = "LEADPULSE_LOG_DIR"  # dbt.log; default <project>/logs
+SERVING_PATH_ENV = "LEADPULSE_SERVING_PATH"  # default serving.duckdb beside the warehouse
+PARQUET_DIR_ENV = "LEADPULSE_PARQUET_DIR"  # Parquet exports of the marts; unset: none
 DEFAULT_DUCKDB_PATH = Path("warehouse") / "leadpulse.duckdb"
 
 # The temp dir this process derived and exported itself (not a user's choice):
@@ -73,6 +75,20 @@ def configure_environment() -> Path:
         _derived_temp_dir = str(tmp)
     os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
     return db
+
+
+def serving_path() -> Path:
+    """The serving file BI tools read: $LEADPULSE_SERVING_PATH, else beside the warehouse."""
+    override = os.environ.get(SERVING_PATH_ENV)
+    if override:
+        return _in_project(Path(override))
+    return duckdb_path().parent / "serving.duckdb"
+
+
+def parquet_dir() -> Path | None:
+    """Where the marts are exported as Parquet: $LEADPULSE_PARQUET_DIR; None when unset."""
+    override = os.environ.get(PARQUET_DIR_ENV)
+    return _in_project(Path(override)) if override else None
 
 
 def target_dir() -> Path:

@@ -24,6 +24,7 @@ from leadpulse.contract import RAW_SCHEMA, RAW_TABLES
 RECONCILED = ("intermediate", "int_raw_rows_reconciled")
 ATTRIBUTED = ("intermediate", "int_events_attributed")
 UNATTRIBUTED_VAR = "max_unattributed_share"
+TOMBSTONES = ("privacy", "erased_identifiers")
 BAD_STATUSES = {"error", "fail", "runtime error"}
 
 
@@ -203,7 +204,36 @@ def check_unattributed_share(ctx: Context) -> CheckResult:
     return result
 
 
-CHECKS: list[Check] = [check_run_results, check_raw_reconciliation, check_unattributed_share]
+def check_erasures_compacted(ctx: Context) -> CheckResult:
+    """Erasures applied by a build have also been compacted out of the file's bytes."""
+    result = CheckResult("erasures compacted")
+    con = ctx.connection()
+    if con is None:
+        result.warnings.append(f"no warehouse at {ctx.db_path}: skipped")
+        return result
+    schema, name = TOMBSTONES
+    if not relation_exists(con, schema, name):
+        result.notes.append(f"{schema}.{name} not built: no erasure requests yet")
+        return result
+    requests, pending = con.execute(
+        f"select count(distinct request_id), count(distinct request_id) "
+        f"filter (where compacted_at is null) from {schema}.{name}"
+    ).fetchone()
+    result.notes.append(f"{requests} erasure request(s) applied")
+    if pending:
+        result.errors.append(
+            f"{schema}.{name}: {pending} erasure request(s) applied but the deleted bytes are "
+            f"still in {ctx.db_path}: run `leadpulse build` (plain `dbt build` does not compact)"
+        )
+    return result
+
+
+CHECKS: list[Check] = [
+    check_run_results,
+    check_raw_reconciliation,
+    check_unattributed_share,
+    check_erasures_compacted,
+]
 
 
 def is_number(value: object) -> bool:
