@@ -14,7 +14,9 @@
        erased phone or email keeps the row with that contact blanked.
     3. Every table the project built (staging, intermediate, marts: any
        schema but raw, privacy and seeds) loses the rows whose lead_id,
-       phone_e164, email or anonymous_id hash is a tombstone. Stored test
+       user_id, phone_e164, address_phone_e164, email, address_email or
+       anonymous_id hash is a tombstone (the event base_ tables append
+       rather than rebuild from raw, so they are purged like the rest). Stored test
        failures (schemas named *dbt_test__audit) name leads in columns of
        any name, so while an erasure is new (not yet compacted) they are
        dropped whole; the build's tests store them again.
@@ -313,9 +315,12 @@
     any base table outside raw, privacy and seeds with a column naming a
     lead, a contact or a device. -#}
 {% macro _erasure_built_deletes(tombstones) -%}
+    {#- The event base_ tables append (they are not rebuilt from raw), so
+        they are purged here too, by their own column names. -#}
     {%- set columns = {
-        'lead_id': 'lead_id', 'phone_e164': 'phone', 'email': 'email',
-        'anonymous_id': 'device',
+        'lead_id': 'lead_id', 'user_id': 'lead_id', 'phone_e164': 'phone',
+        'address_phone_e164': 'phone', 'email': 'email',
+        'address_email': 'email', 'anonymous_id': 'device',
     } -%}
     {%- set found = run_query(
         "select columns.table_schema, columns.table_name,"
