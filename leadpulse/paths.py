@@ -16,6 +16,9 @@ DUCKDB_PATH_ENV = "LEADPULSE_DUCKDB_PATH"
 DUCKDB_TEMP_DIR_ENV = "LEADPULSE_DUCKDB_TEMP_DIR"
 TARGET_DIR_ENV = "LEADPULSE_TARGET_DIR"  # dbt artifacts; default <project>/target
 LOG_DIR_ENV = "LEADPULSE_LOG_DIR"  # dbt.log; default <project>/logs
+SPARK_DIR_ENV = "LEADPULSE_SPARK_DIR"  # spark target: warehouse + metastore; see spark_dir()
+TARGET_ENV = "LEADPULSE_TARGET"  # the profiles.yml output dbt uses: duckdb (default) or spark
+DEFAULT_SPARK_DIR = Path("warehouse") / "spark"
 DEFAULT_DUCKDB_PATH = Path("warehouse") / "leadpulse.duckdb"
 
 # The temp dir this process derived and exported itself (not a user's choice):
@@ -69,10 +72,24 @@ def configure_environment() -> Path:
     tmp.mkdir(parents=True, exist_ok=True)
     os.environ[DUCKDB_PATH_ENV] = str(db)
     os.environ[DUCKDB_TEMP_DIR_ENV] = str(tmp)
+    if os.environ.get(TARGET_ENV) == "spark":
+        spark = spark_dir()
+        spark.mkdir(parents=True, exist_ok=True)
+        os.environ[SPARK_DIR_ENV] = str(spark)
     if not user_temp or user_temp == _derived_temp_dir:
         _derived_temp_dir = str(tmp)
     os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
     return db
+
+
+def spark_dir() -> Path:
+    """The spark target's folder: $LEADPULSE_SPARK_DIR, else ``warehouse/spark``.
+
+    It holds the table files (``spark-warehouse/``) and the embedded Derby
+    metastore (``metastore_db/``, ``derby.log``); profiles.yml reads the same
+    variable.
+    """
+    return _in_project(Path(os.environ.get(SPARK_DIR_ENV) or DEFAULT_SPARK_DIR))
 
 
 def target_dir() -> Path:
