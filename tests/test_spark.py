@@ -22,7 +22,7 @@ import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -296,3 +296,39 @@ def test_every_mart_equal_on_spark_and_duckdb(builds: Builds) -> None:
         con.close()
     assert not problems, "Spark and DuckDB marts differ:\n" + "\n".join(problems)
     assert compared_rows > 0, "every mart is empty: nothing was compared"
+
+
+@pytest.mark.slow
+def test_state_history_incremental_run_equal(
+    builds: Builds, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A later as-of run keeps fct_lead_state_history incrementally on both engines
+    (delete+insert by lead on DuckDB, lead_id partition overwrite on Spark): same history.
+
+    Runs last: it moves both warehouses to a later day.
+    """
+    from leadpulse import dbt
+
+    assert builds.duck_ok and builds.spark_ok, "a build failed (see the other test)"
+    later = AS_OF + timedelta(days=15)
+    runs = {}
+    for target in ("duckdb", "spark"):
+        monkeypatch.setenv(paths.TARGET_ENV, target)
+        monkeypatch.setenv(
+            paths.TARGET_DIR_ENV, str(builds.duck_db.parent.parent / f"target-{target}")
+        )
+        runs[target] = dbt.invoke(
+            ["run", "--select", "+fct_lead_state_history"], as_of=later.isoformat(), quiet=True
+        )
+        assert runs[target].success, f"{target}: {runs[target].error_message}"
+    con = duckdb.connect(str(builds.duck_db), read_only=True)
+    try:
+        duck = _duck_read(con, "marts", "fct_lead_state_history")
+        opened_later = con.execute(
+            "select count(*) from marts.fct_lead_state_history where valid_from = ?", [later]
+        ).fetchone()[0]
+    finally:
+        con.close()
+    spark = _spark_read(builds.spark, "marts", "fct_lead_state_history", [c.name for c in duck[0]])
+    assert opened_later > 0, "the later run changed no lead's state: nothing incremental was tested"
+    assert _compare("fct_lead_state_history", duck, spark) == []
