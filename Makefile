@@ -5,9 +5,10 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SPARK_STAMP := $(VENV)/.spark-installed
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: demo test lint pytest fmt clean install browser
+.PHONY: demo test lint pytest fmt clean install browser spark-deps test-spark
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=python3.x (3.11+)"; exit 1; }
@@ -18,6 +19,19 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The spark target: dbt-spark and pyspark into the same .venv (README
+# "Running on Spark"). Spark needs Java 17.
+$(SPARK_STAMP): $(STAMP) requirements-spark.txt
+	@command -v java >/dev/null 2>&1 || { echo "java not found: the spark target needs Java 17 (e.g. apt-get install openjdk-17-jre-headless)"; exit 1; }
+	$(BIN)/python -m pip install --quiet -r requirements-spark.txt
+	touch $(SPARK_STAMP)
+
+spark-deps: $(SPARK_STAMP)
+
+## The Spark comparison alone: build on DuckDB and Spark, compare every mart.
+test-spark: $(SPARK_STAMP)
+	$(BIN)/pytest tests/test_spark.py
 
 ## Make sample data, build, validate, write the report (warehouse/leadpulse.duckdb).
 demo: $(STAMP)
@@ -40,7 +54,9 @@ browser:
 		{ apt-get update -qq && apt-get install -y -qq chromium fonts-liberation >/dev/null; } \
 		|| echo "chromium not installed: report rendering tests will be skipped"; }
 
-pytest: $(STAMP) browser
+# Installs the spark target too: tests/test_spark.py runs in the same pytest
+# run and fails (not skips) without it.
+pytest: $(STAMP) $(SPARK_STAMP) browser
 	$(BIN)/pytest
 
 fmt: $(STAMP)
@@ -49,4 +65,4 @@ fmt: $(STAMP)
 	LEADPULSE_DUCKDB_PATH=warehouse/lint.duckdb $(BIN)/sqlfluff fix models tests analyses
 
 clean:
-	rm -rf target logs warehouse reports .pytest_cache
+	rm -rf target logs warehouse reports .pytest_cache spark-warehouse metastore_db derby.log

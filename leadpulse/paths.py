@@ -18,6 +18,9 @@ TARGET_DIR_ENV = "LEADPULSE_TARGET_DIR"  # dbt artifacts; default <project>/targ
 LOG_DIR_ENV = "LEADPULSE_LOG_DIR"  # dbt.log; default <project>/logs
 SERVING_PATH_ENV = "LEADPULSE_SERVING_PATH"  # default serving.duckdb beside the warehouse
 PARQUET_DIR_ENV = "LEADPULSE_PARQUET_DIR"  # Parquet exports of the marts; unset: none
+SPARK_DIR_ENV = "LEADPULSE_SPARK_DIR"  # spark target: warehouse + metastore; see spark_dir()
+TARGET_ENV = "LEADPULSE_TARGET"  # the profiles.yml output dbt uses: duckdb (default) or spark
+DEFAULT_SPARK_DIR = Path("warehouse") / "spark"
 DEFAULT_DUCKDB_PATH = Path("warehouse") / "leadpulse.duckdb"
 
 # The temp dir this process derived and exported itself (not a user's choice):
@@ -71,6 +74,10 @@ def configure_environment() -> Path:
     tmp.mkdir(parents=True, exist_ok=True)
     os.environ[DUCKDB_PATH_ENV] = str(db)
     os.environ[DUCKDB_TEMP_DIR_ENV] = str(tmp)
+    if os.environ.get(TARGET_ENV) == "spark":
+        spark = spark_dir()
+        spark.mkdir(parents=True, exist_ok=True)
+        os.environ[SPARK_DIR_ENV] = str(spark)
     if not user_temp or user_temp == _derived_temp_dir:
         _derived_temp_dir = str(tmp)
     os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
@@ -89,6 +96,16 @@ def parquet_dir() -> Path | None:
     """Where the marts are exported as Parquet: $LEADPULSE_PARQUET_DIR; None when unset."""
     override = os.environ.get(PARQUET_DIR_ENV)
     return _in_project(Path(override)) if override else None
+
+
+def spark_dir() -> Path:
+    """The spark target's folder: $LEADPULSE_SPARK_DIR, else ``warehouse/spark``.
+
+    It holds the table files (``spark-warehouse/``) and the embedded Derby
+    metastore (``metastore_db/``, ``derby.log``); profiles.yml reads the same
+    variable.
+    """
+    return _in_project(Path(os.environ.get(SPARK_DIR_ENV) or DEFAULT_SPARK_DIR))
 
 
 def target_dir() -> Path:

@@ -10,3 +10,9 @@
 {% macro duckdb__regexp_full_match(expr, pattern) -%}
     regexp_full_match({{ expr }}, '{{ pattern }}')
 {%- endmacro %}
+
+{#- Spark SQL string literals treat a backslash as an escape: double it so
+    the regex engine sees the pattern as written. -#}
+{% macro spark__regexp_full_match(expr, pattern) -%}
+    ({{ expr }} rlike '^(?:{{ pattern | replace("\\", "\\\\") }})$')
+{%- endmacro %}

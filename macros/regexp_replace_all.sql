@@ -11,3 +11,9 @@
 {% macro duckdb__regexp_replace_all(expr, pattern, replacement) -%}
     regexp_replace({{ expr }}, '{{ pattern }}', '{{ replacement }}', 'g')
 {%- endmacro %}
+
+{#- Spark SQL string literals treat a backslash as an escape: double it so
+    the regex engine sees the pattern as written. -#}
+{% macro spark__regexp_replace_all(expr, pattern, replacement) -%}
+    regexp_replace({{ expr }}, '{{ pattern | replace("\\", "\\\\") }}', '{{ replacement }}')
+{%- endmacro %}

@@ -1,12 +1,10 @@
 {#- Incremental by whole leads; see the model's YAML for what a run reads
     and why it equals a full refresh. The post-hook drops the rows of leads
     that left the stream (deleted, or every event now another lead's). -#}
+{#- Spark's plain parquet tables have no DELETE: a full rebuild there
+    (lead_incremental_config). -#}
 {{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='lead_id',
-        on_schema_change='fail',
+    config(**lead_incremental_config(
         post_hook=[
             "delete from {{ this }} where lead_id not in (
                 select events.lead_id
@@ -14,7 +12,7 @@
                 where events.lead_id is not null
             )",
         ],
-    )
+    ))
 }}
 
 with

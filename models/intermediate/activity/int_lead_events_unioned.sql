@@ -1,13 +1,11 @@
 {#- Incremental by whole leads; see the model's YAML for what a run reads
     and why it equals a full refresh. -#}
+{#- Spark's plain parquet tables have no DELETE: a full rebuild there
+    (lead_incremental_config). -#}
 {{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='lead_id',
-        on_schema_change='fail',
+    config(**lead_incremental_config(
         post_hook=["delete from {{ this }} where event_key is null"],
-    )
+    ))
 }}
 
 {%- set copied_columns = [

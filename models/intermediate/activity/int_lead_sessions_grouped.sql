@@ -90,8 +90,12 @@ final as (
         session_started_at,
         session_ended_at,
         cast(session_started_at as date) as activity_date,
-        {{ dbt.datediff('session_started_at', 'session_ended_at', 'second') }}
-        / 60.0 as session_minutes,
+        -- A double on every engine: Spark divides by 60.0 as decimal(.., 6).
+        cast(
+            {{ dbt.datediff(
+                'session_started_at', 'session_ended_at', 'second'
+            ) }} as double
+        ) / 60 as session_minutes,
         session_events,
         app_events > 0 as is_app_session,
         web_events > 0 as is_web_session

@@ -1,18 +1,34 @@
 {#- Kept, not rebuilt: see the model's YAML for why (full_refresh: false)
     and how each run rewrites only the leads whose tail changes. -#}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='lead_id',
-        full_refresh=false,
-        on_schema_change='fail',
-        post_hook=[
-            "delete from {{ this }}
-            where lead_id in ({{ erased_lead_ids() }})",
-        ],
-    )
-}}
+{#- On Spark's parquet tables (no DELETE) the same delete+insert by lead is
+    an overwrite of the changed leads' partitions (partitioned by lead_id),
+    and erased leads' partitions are dropped. -#}
+{% if target.type == 'spark' %}
+    {{
+        config(
+            materialized='incremental',
+            incremental_strategy='insert_overwrite',
+            partition_by=['lead_id'],
+            full_refresh=false,
+            on_schema_change='fail',
+            post_hook=["{{ drop_lead_partitions(this, erased_lead_ids()) }}"],
+        )
+    }}
+{% else %}
+    {{
+        config(
+            materialized='incremental',
+            incremental_strategy='delete+insert',
+            unique_key='lead_id',
+            full_refresh=false,
+            on_schema_change='fail',
+            post_hook=[
+                "delete from {{ this }}
+                where lead_id in ({{ erased_lead_ids() }})",
+            ],
+        )
+    }}
+{% endif %}
 
 with
 
