@@ -3,7 +3,9 @@
     breaks) and punctuation removed at both ends, so ' stop\n' and 'Stop!'
     are STOP while 'STOP ALL' and 'stopped' stay themselves. -#}
 {% macro message_keyword(expr) -%}
+    {#- ASCII punctuation as ranges (!-/ :-@ [-` {-~), not [[:punct:]]:
+        Java's regex (Spark) has no POSIX bracket classes. -#}
     upper({{ regexp_replace_all(
-        expr, '^[[:space:][:punct:]]+|[[:space:][:punct:]]+$', ''
+        expr, '^[\s!-/:-@\[-`{-~]+|[\s!-/:-@\[-`{-~]+$', ''
     ) }})
 {%- endmacro %}

@@ -8,6 +8,11 @@
 -- depends_on: {{ source(raw.source, raw.table) }}
 {% endfor %}
 
+{%- set raw_relations = [] -%}
+{%- for raw in raw_tables() -%}
+    {%- do raw_relations.append(source(raw.source, raw.table)) -%}
+{%- endfor -%}
+
 {%- set declared = [] -%}
 {%- for source in graph.sources.values() -%}
     {%- if source.package_name == project_name -%}
@@ -42,16 +47,12 @@ declared as (
 actual as (
 
     select
-        columns.table_schema,
-        columns.table_name,
-        lower(columns.column_name) as column_name,
-        columns.data_type as actual_type
+        table_schema,
+        table_name,
+        column_name,
+        data_type as actual_type
 
-    from information_schema.columns as columns
-    inner join (select distinct table_schema, table_name from declared) as tables
-        on
-            columns.table_schema = tables.table_schema
-            and columns.table_name = tables.table_name
+    from ({{ catalog_columns(raw_relations) }}) as catalog
 
 ),
 
