@@ -7,8 +7,7 @@ with
 
 source as (
 
-    select * from {{ source('app', 'app_events') }}
-    {{- unstaged_rows(raw_columns, source('app', 'app_events')) }}
+    select * from {{ unstaged_rows(raw_columns, source('app', 'app_events')) }}
 
 ),
 

@@ -8,8 +8,9 @@ with
 
 source as (
 
-    select * from {{ source('messaging', 'message_events') }}
-    {{- unstaged_rows(raw_columns, source('messaging', 'message_events')) }}
+    select * from {{
+        unstaged_rows(raw_columns, source('messaging', 'message_events'))
+    }}
 
 ),
 

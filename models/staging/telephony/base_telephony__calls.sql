@@ -7,8 +7,7 @@ with
 
 source as (
 
-    select * from {{ source('telephony', 'calls') }}
-    {{- unstaged_rows(raw_columns, source('telephony', 'calls')) }}
+    select * from {{ unstaged_rows(raw_columns, source('telephony', 'calls')) }}
 
 ),
 

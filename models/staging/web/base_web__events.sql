@@ -8,8 +8,7 @@ with
 
 source as (
 
-    select * from {{ source('web', 'web_events') }}
-    {{- unstaged_rows(raw_columns, source('web', 'web_events')) }}
+    select * from {{ unstaged_rows(raw_columns, source('web', 'web_events')) }}
 
 ),
 
