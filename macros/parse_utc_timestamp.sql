@@ -22,10 +22,16 @@
                 '[0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?\s*(z|Z|[+-][0-9]{2}(:?[0-9]{2})?)$'
             )
             then timezone('UTC', try_cast(trim({{ expr }}) as timestamptz))
+        -- Neither offset nor zone name (most rows after the offsets): one
+        -- regex test, not the zone status's several.
+        when
+            not regexp_matches(
+                trim({{ expr }}),
+                '[0-9]\s+([A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*)$'
+            )
+            then try_cast(trim({{ expr }}) as timestamp)
         when {{ zoned_local_time_status(expr) }} = 'ok'
             then {{ zoned_local_time_utc(expr) }}
-        when {{ zoned_local_time_status(expr) }} is null
-            then try_cast(trim({{ expr }}) as timestamp)
     end
 {%- endmacro %}
 

@@ -2,6 +2,10 @@
     'event_id', 'anonymous_id', 'user_id', 'event_name', 'platform',
     'occurred_at', 'received_at', 'properties', '_loaded_at'
 ] -%}
+{%- set property_keys = [
+    'session_id', 'screen_name', 'product_id', 'category', 'revenue',
+    'currency'
+] -%}
 
 with
 
@@ -11,35 +15,55 @@ source as (
 
 ),
 
+-- The properties JSON is parsed once for all its keys.
+source_parsed as (
+
+    select
+        source.*,
+        {{ json_fields('source.properties', property_keys) }}
+            as property_fields
+
+    from source
+
+),
+
 typed as (
 
     select
-        {{ clean_id('source.event_id') }} as event_id,
-        {{ clean_id('source.anonymous_id') }} as anonymous_id,
-        {{ clean_id('source.user_id') }} as user_id,
-        lower(trim(source.event_name)) as event_type,
-        lower(trim(source.platform)) as platform,
-        {{ parse_utc_timestamp('source.occurred_at') }} as occurred_at,
-        {{ parse_utc_timestamp('source.received_at') }} as received_at,
-        {{ json_extract_text('source.properties', 'session_id') }}
-            as app_session_id,
-        {{ json_extract_text('source.properties', 'screen_name') }}
-            as screen_name,
-        {{ json_extract_text('source.properties', 'product_id') }}
-            as product_id,
-        {{ json_extract_text('source.properties', 'category') }}
-            as product_category,
+        {{ clean_id('source_parsed.event_id') }} as event_id,
+        {{ clean_id('source_parsed.anonymous_id') }} as anonymous_id,
+        {{ clean_id('source_parsed.user_id') }} as user_id,
+        lower(trim(source_parsed.event_name)) as event_type,
+        lower(trim(source_parsed.platform)) as platform,
+        {{ parse_utc_timestamp('source_parsed.occurred_at') }} as occurred_at,
+        {{ parse_utc_timestamp('source_parsed.received_at') }} as received_at,
+        {{ json_field(
+            'source_parsed.property_fields', property_keys, 'session_id'
+        ) }} as app_session_id,
+        {{ json_field(
+            'source_parsed.property_fields', property_keys, 'screen_name'
+        ) }} as screen_name,
+        {{ json_field(
+            'source_parsed.property_fields', property_keys, 'product_id'
+        ) }} as product_id,
+        {{ json_field(
+            'source_parsed.property_fields', property_keys, 'category'
+        ) }} as product_category,
         {{ safe_cast(
-            json_extract_text('source.properties', 'revenue'), 'decimal(18, 2)'
+            json_field(
+                'source_parsed.property_fields', property_keys, 'revenue'
+            ),
+            'decimal(18, 2)'
         ) }} as revenue,
-        upper({{ json_extract_text('source.properties', 'currency') }})
-            as currency,
-        source._loaded_at,
-        source.occurred_at as raw_occurred_at,
-        {{ json_object_of(raw_columns, 'source') }} as raw_row,
-        {{ row_fingerprint(raw_columns, 'source') }} as row_fingerprint
+        upper({{ json_field(
+            'source_parsed.property_fields', property_keys, 'currency'
+        ) }}) as currency,
+        source_parsed._loaded_at,
+        source_parsed.occurred_at as raw_occurred_at,
+        {{ raw_copies(raw_columns, 'source_parsed') }},
+        {{ row_fingerprint(raw_columns, 'source_parsed') }} as row_fingerprint
 
-    from source
+    from source_parsed
 
 ),
 
@@ -77,8 +101,9 @@ ranked as (
 final as (
 
     select
-        *,
-        {{ row_status() }} as row_status
+        {{ star_except(raw_copy_names(raw_columns)) }},
+        {{ row_status() }} as row_status,
+        {{ quarantined_raw_row(raw_columns) }} as raw_row
 
     from ranked
 

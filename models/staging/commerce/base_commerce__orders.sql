@@ -23,7 +23,7 @@ typed as (
         lower({{ clean_id('source.channel') }}) as channel,
         source._loaded_at,
         source.ordered_at as raw_ordered_at,
-        {{ json_object_of(raw_columns, 'source') }} as raw_row,
+        {{ raw_copies(raw_columns, 'source') }},
         {{ row_fingerprint(raw_columns, 'source') }} as row_fingerprint
 
     from source
@@ -69,8 +69,9 @@ ranked as (
 final as (
 
     select
-        *,
-        {{ row_status() }} as row_status
+        {{ star_except(raw_copy_names(raw_columns)) }},
+        {{ row_status() }} as row_status,
+        {{ quarantined_raw_row(raw_columns) }} as raw_row
 
     from ranked
 

@@ -43,8 +43,7 @@ typed as (
         source.phone as raw_phone,
         source.email as raw_email,
         source.created_at as raw_created_at,
-        {{ json_object_of(raw_columns, 'source', masked=['phone', 'email']) }}
-            as raw_row,
+        {{ raw_copies(raw_columns, 'source') }},
         {{ row_fingerprint(raw_columns, 'source') }} as row_fingerprint
 
     from source
@@ -109,8 +108,10 @@ ranked as (
 final as (
 
     select
-        *,
-        {{ row_status() }} as row_status
+        {{ star_except(raw_copy_names(raw_columns)) }},
+        {{ row_status() }} as row_status,
+        {{ quarantined_raw_row(raw_columns, masked=['phone', 'email']) }}
+            as raw_row
 
     from ranked
 

@@ -19,7 +19,7 @@ typed as (
         {{ parse_utc_timestamp('source.requested_at') }} as requested_at,
         source._loaded_at,
         source.requested_at as raw_requested_at,
-        {{ json_object_of(raw_columns, 'source') }} as raw_row,
+        {{ raw_copies(raw_columns, 'source') }},
         {{ row_fingerprint(raw_columns, 'source') }} as row_fingerprint
 
     from source
@@ -63,8 +63,9 @@ ranked as (
 final as (
 
     select
-        *,
-        {{ row_status() }} as row_status
+        {{ star_except(raw_copy_names(raw_columns)) }},
+        {{ row_status() }} as row_status,
+        {{ quarantined_raw_row(raw_columns) }} as raw_row
 
     from ranked
 

@@ -47,8 +47,7 @@ typed as (
         source._loaded_at,
         source.address as raw_address,
         source.occurred_at as raw_occurred_at,
-        {{ json_object_of(raw_columns, 'source', masked=['address']) }}
-            as raw_row,
+        {{ raw_copies(raw_columns, 'source') }},
         {{ row_fingerprint(raw_columns, 'source') }}
             as row_fingerprint
 
@@ -132,8 +131,9 @@ ranked as (
 final as (
 
     select
-        *,
-        {{ row_status() }} as row_status
+        {{ star_except(raw_copy_names(raw_columns)) }},
+        {{ row_status() }} as row_status,
+        {{ quarantined_raw_row(raw_columns, masked=['address']) }} as raw_row
 
     from ranked
 

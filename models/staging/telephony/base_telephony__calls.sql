@@ -36,8 +36,7 @@ typed as (
         source._loaded_at,
         source.phone as raw_phone,
         source.started_at as raw_started_at,
-        {{ json_object_of(raw_columns, 'source', masked=['phone']) }}
-            as raw_row,
+        {{ raw_copies(raw_columns, 'source') }},
         {{ row_fingerprint(raw_columns, 'source') }} as row_fingerprint
 
     from source
@@ -92,8 +91,9 @@ ranked as (
 final as (
 
     select
-        *,
-        {{ row_status() }} as row_status
+        {{ star_except(raw_copy_names(raw_columns)) }},
+        {{ row_status() }} as row_status,
+        {{ quarantined_raw_row(raw_columns, masked=['phone']) }} as raw_row
 
     from ranked
 

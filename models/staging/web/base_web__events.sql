@@ -29,7 +29,7 @@ typed as (
         {{ parse_utc_timestamp('source.occurred_at') }} as occurred_at,
         source._loaded_at,
         source.occurred_at as raw_occurred_at,
-        {{ json_object_of(raw_columns, 'source') }} as raw_row,
+        {{ raw_copies(raw_columns, 'source') }},
         {{ row_fingerprint(raw_columns, 'source') }} as row_fingerprint
 
     from source
@@ -70,8 +70,9 @@ ranked as (
 final as (
 
     select
-        *,
-        {{ row_status() }} as row_status
+        {{ star_except(raw_copy_names(raw_columns)) }},
+        {{ row_status() }} as row_status,
+        {{ quarantined_raw_row(raw_columns) }} as raw_row
 
     from ranked
 
