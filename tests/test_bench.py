@@ -1,34 +1,50 @@
 """`leadpulse bench` at a small scale: it completes, writes every section, and agrees.
 
 Timings are measured, never asserted. The end-to-end test generates ~5,000 raw
-events, runs every step once (dbt build and run with full refresh, the
-hand-written SQL, pandas when present, one simulated day and an incremental
-run) and checks that the hand-written SQL (and the pandas reference, when it
-can run) give marts.fct_lead_engagement's values on every column.
+events and runs one bench with the options that change what runs: the full
+build, the hand-written SQL, pandas when present, one simulated day and an
+incremental run, and a full build under a 1GB memory_limit (`dbt run
+--full-refresh` is skipped). It checks that the hand-written SQL (and the
+pandas reference, when it can run) give marts.fct_lead_engagement's values on
+every column, and that every dbt step keeps its slowest nodes. A failing
+constrained build is checked twice: dbt itself out of memory (run_dbt), and
+the bench's handling of it with run_dbt replaced (recorded, not retried,
+exit status 1), which also checks the pandas memory estimate and --skip.
 """
 
 from __future__ import annotations
 
 import datetime
 import json
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
 
 from leadpulse import paths
+from leadpulse.bench import runner
 from leadpulse.bench.project_vars import load_project_vars
 from leadpulse.bench.runner import (
+    CONSTRAINED_STEP,
+    SLOWEST_NODES_KEPT,
+    SLOWEST_NODES_SHOWN,
     STEPS,
+    bench_exit_code,
     compare_tables,
+    format_table,
     pandas_availability,
+    pandas_memory_check,
+    parse_skip,
     render_hand_written,
+    run_dbt,
     size_for,
 )
 from leadpulse.cli import main
 
 BENCH_EVENTS = 5000
-DBT_STEPS = ("dbt_build_full_refresh", "dbt_run_full_refresh", "incremental_run")
+CONSTRAINED_LIMIT = "1GB"
+DBT_STEPS = ("dbt_build_full_refresh", "incremental_run", CONSTRAINED_STEP)
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +66,10 @@ def bench_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict[str, 
                 str(root / "results"),
                 "--work-dir",
                 str(root / "work"),
+                "--skip",
+                "dbt_run_full_refresh",
+                "--constrained-memory-limit",
+                CONSTRAINED_LIMIT,
             ]
         )
     results = json.loads((root / "results" / f"{BENCH_EVENTS}.json").read_text())
@@ -76,14 +96,68 @@ def test_bench_completes_with_every_section(bench_run: tuple[int, dict[str, Any]
     for step in DBT_STEPS:
         median = results["steps"][step]["median"]
         assert median["db_seconds"] > 0 and median["peak_rss_mib"] > 0, step
+        assert median["temp_dir_peak_mib"] >= 0, step
         assert len(results["steps"][step]["runs"]) == 1
     build = results["steps"]["dbt_build_full_refresh"]["median"]
     assert build["tests_db_seconds"] > 0 and build["models_db_seconds"] > 0
-    assert results["steps"]["dbt_run_full_refresh"]["median"]["tests_db_seconds"] == 0
+    assert build["duckdb_file_mib"] > 0
+    assert results["steps"]["dbt_run_full_refresh"] == {"skipped": True, "reason": "--skip"}
+    assert results["skip"] == ["dbt_run_full_refresh"]
+    assert results["ratios"]["run_wall_over_hand_written"] is None
     hand = results["steps"]["hand_written_sql"]["median"]
     assert hand["rows"] > 0 and hand["peak_rss_mib"] > 0
     for name in ("build_wall_over_hand_written", "incremental_over_full_models_db"):
         assert results["ratios"][name] is not None
+    assert results["failures"] == []
+    assert results["pandas_memory"]["fits"]
+
+
+def test_constrained_build_completes_under_the_limit(
+    bench_run: tuple[int, dict[str, Any]],
+) -> None:
+    _, results = bench_run
+    assert results["constrained_memory_limit"] == CONSTRAINED_LIMIT
+    assert results["constrained_memory_limit_duckdb"] == "953.6 MiB"
+    constrained = results["steps"][CONSTRAINED_STEP]
+    assert "failed" not in constrained
+    build = results["steps"]["dbt_build_full_refresh"]["median"]
+    # A fresh copy of the raw tables: the same seeds, models and tests as the build.
+    assert (
+        constrained["runs"][0]["nodes"]
+        == results["steps"]["dbt_build_full_refresh"]["runs"][0]["nodes"]
+    )
+    assert constrained["median"]["duckdb_file_mib"] > 0
+    assert results["ratios"]["constrained_build_over_build_wall"] == pytest.approx(
+        constrained["median"]["wall_seconds"] / build["wall_seconds"]
+    )
+    assert results["ratios"]["constrained_build_over_build_db"] is not None
+
+
+def test_dbt_steps_keep_their_slowest_nodes(bench_run: tuple[int, dict[str, Any]]) -> None:
+    _, results = bench_run
+    for step in DBT_STEPS:
+        entry = results["steps"][step]
+        slowest = entry["slowest_nodes"]
+        assert len(slowest) == SLOWEST_NODES_KEPT, step
+        times = [node["execution_time"] for node in slowest]
+        assert times == sorted(times, reverse=True) and times[0] > 0, step
+        kinds = {node["unique_id"].split(".", 1)[0] for node in slowest}
+        assert kinds <= {"model", "test", "unit_test", "seed", "operation"}, step
+        assert entry["runs"][0]["slowest_nodes"] == slowest, step
+    incremental = results["steps"]["incremental_run"]["slowest_nodes"]
+    assert not any(node["unique_id"].startswith(("test.", "unit_test.")) for node in incremental)
+    table = format_table(results)
+    new_rows = sum(results["simulated_day_rows"].values())
+    assert f"incremental run: {new_rows:,} new raw rows" in table
+    assert [line.split()[1:] for line in table.splitlines() if line.startswith("dbt_run_")] == [
+        ["skipped", "(--skip)"]
+    ]
+    for step in ("dbt_build_full_refresh", "incremental_run"):
+        section = table.split(f"slowest nodes, {step} (db s):\n", 1)[1].splitlines()
+        shown = results["steps"][step]["slowest_nodes"][:SLOWEST_NODES_SHOWN]
+        assert [line.split()[-1] for line in section[:SLOWEST_NODES_SHOWN]] == [
+            node["unique_id"] for node in shown
+        ]
 
 
 def test_hand_written_sql_agrees_with_the_mart(bench_run: tuple[int, dict[str, Any]]) -> None:
@@ -149,3 +223,162 @@ def test_compare_tables_counts_mismatches_per_column() -> None:
     # b's score is off by 5 %; c and d are each on one side only.
     assert report["mismatches"] == {"score": 3, "segment": 2, "days": 2}
     assert not report["agree"]
+
+
+def test_parse_skip_accepts_lists_and_refuses_the_mandatory_steps() -> None:
+    assert parse_skip(["pandas,hand_written_sql", "pandas", " dbt_run_full_refresh "]) == (
+        "pandas",
+        "hand_written_sql",
+        "dbt_run_full_refresh",
+    )
+    for name in ("dbt_build_full_refresh", "incremental_run", "nope"):
+        with pytest.raises(ValueError, match=name):
+            parse_skip([name])
+
+
+def test_pandas_memory_estimate_scales_with_raw_events() -> None:
+    at_100m = pandas_memory_check(100_000_000, 22.0)
+    assert at_100m["estimated_peak_gib"] == pytest.approx(85.0)
+    assert not at_100m["fits"]
+    assert "85.0 GiB" in at_100m["reason"] and "MemAvailable 22.0 GiB" in at_100m["reason"]
+    assert pandas_memory_check(10_000_000, 22.0)["fits"]
+    # No /proc/meminfo: nothing to compare with, pandas runs.
+    assert pandas_memory_check(100_000_000, None)["fits"]
+
+
+def test_run_dbt_records_an_out_of_memory_failure(tmp_path: Path) -> None:
+    from leadpulse.generate import generate
+
+    (tmp_path / "tmp").mkdir()
+    con = duckdb.connect(str(tmp_path / "leadpulse.duckdb"))
+    try:
+        generate(con, leads=20, days=30, seed=1, as_of=datetime.date(2026, 6, 30))
+    finally:
+        con.close()
+    result = run_dbt(
+        ["build", "--full-refresh", "--select", "base_app__events"],
+        datetime.date(2026, 6, 30),
+        tmp_path,
+        "1MB",
+        check=False,
+    )
+    assert result["failed"] and result["exit_code"] not in (0, None)
+    assert result["failure"].startswith("dbt exited")
+    assert any("Out of Memory Error" in line for line in result["error_lines"])
+    assert len(result["error_lines"]) <= runner.ERROR_LINES_KEPT
+
+
+def _fake_dbt_result(node_seconds: dict[str, float]) -> dict[str, Any]:
+    total = sum(node_seconds.values())
+    return {
+        "wall_seconds": total + 1.0,
+        "exit_code": 0,
+        "peak_rss_mib": 100.0,
+        "temp_dir_peak_mib": 0.0,
+        "db_seconds": total,
+        "models_db_seconds": total,
+        "seeds_db_seconds": 0.0,
+        "tests_db_seconds": 0.0,
+        "dbt_overhead_seconds": 1.0,
+        "nodes": {"model": len(node_seconds), "seed": 0, "test": 0},
+        "slowest_nodes": runner._slowest(node_seconds, SLOWEST_NODES_KEPT),
+        "_node_seconds": node_seconds,
+    }
+
+
+def test_bench_records_a_failed_constrained_build_and_exits_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Orchestration only: run_dbt is replaced; the raw data and the loads are real.
+
+    Each fake dbt step notes whether the warehouse still holds what an earlier
+    step built (a marker table), then builds (creates the marker). The
+    constrained build fails like dbt out of memory.
+    """
+    calls: list[dict[str, Any]] = []
+
+    def fake_run_dbt(
+        args: list[str],
+        as_of: datetime.date,
+        work: Path,
+        memory_limit: str | None,
+        *,
+        check: bool = True,
+    ) -> dict[str, Any]:
+        con = duckdb.connect(str(work / "leadpulse.duckdb"))
+        try:
+            inherited = con.execute(
+                "select count(*) from information_schema.tables where table_name = 'built'"
+            ).fetchone()[0]
+            con.execute("create table if not exists main.built as select 1 as one")
+        finally:
+            con.close()
+        calls.append({"args": args, "limit": memory_limit, "check": check, "inherited": inherited})
+        if memory_limit == "64MB":
+            return {
+                **_fake_dbt_result({}),
+                "exit_code": 2,
+                "failed": True,
+                "failure": "dbt exited 2, no run_results.json",
+                "error_lines": ["  Out of Memory Error: failed to allocate data"],
+                "failed_nodes": [],
+            }
+        nodes = {f"model.leadpulse.m{i:02d}": float(i) for i in range(20)}
+        return _fake_dbt_result(nodes)
+
+    monkeypatch.setattr(runner, "run_dbt", fake_run_dbt)
+    # ~4,000 raw events need an estimated 0.003 GiB for pandas: more than this.
+    monkeypatch.setattr(runner, "mem_available_gib", lambda: 0.001)
+    code = main(
+        [
+            "bench",
+            "--events",
+            "4000",
+            "--runs",
+            "2",
+            "--out",
+            str(tmp_path / "results"),
+            "--work-dir",
+            str(tmp_path / "work"),
+            "--skip",
+            "dbt_run_full_refresh,hand_written_sql",
+            "--constrained-memory-limit",
+            "64MB",
+        ]
+    )
+    assert code == 1
+    results = json.loads((tmp_path / "results" / "4000.json").read_text())
+    assert bench_exit_code(results) == 1
+    assert results["failures"] == [CONSTRAINED_STEP]
+    steps = results["steps"]
+    assert steps["hand_written_sql"] == {"skipped": True, "reason": "--skip"}
+    if pandas_availability()[0]:
+        assert steps["pandas"]["skipped"]
+        assert "exceeds MemAvailable 0.0 GiB" in steps["pandas"]["reason"]
+        assert not results["pandas_memory"]["fits"]
+    assert results["agreement"] == {}
+    # Per run: build, incremental run; the constrained build only in run 1.
+    assert [(c["args"], c["limit"], c["check"]) for c in calls] == [
+        (["build", "--full-refresh"], None, True),
+        (["run"], None, True),
+        (["build", "--full-refresh"], "64MB", False),
+        (["build", "--full-refresh"], None, True),
+        (["run"], None, True),
+    ]
+    # Each full build starts from the raw tables alone; the incremental run does not.
+    assert [c["inherited"] for c in calls] == [0, 1, 0, 0, 1]
+    constrained = steps[CONSTRAINED_STEP]
+    assert constrained["failed"] and "median" not in constrained
+    assert constrained["failure"]["exit_code"] == 2
+    assert constrained["failure"]["error_lines"] == [
+        "  Out of Memory Error: failed to allocate data"
+    ]
+    assert len(constrained["runs"]) == 1
+    assert results["ratios"]["constrained_build_over_build_wall"] is None
+    build = steps["dbt_build_full_refresh"]
+    assert len(build["runs"]) == 2 and "_node_seconds" not in build["runs"][0]
+    assert build["slowest_nodes"][0] == {"unique_id": "model.leadpulse.m19", "execution_time": 19.0}
+    assert len(build["slowest_nodes"]) == SLOWEST_NODES_KEPT
+    table = format_table(results)
+    assert f"{CONSTRAINED_STEP} FAILED (dbt exited 2, no run_results.json)" in table
+    assert "    Out of Memory Error: failed to allocate data" in table

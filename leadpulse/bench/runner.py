@@ -10,16 +10,23 @@ on a fresh copy of it in a scratch DuckDB file:
    reference ``leadpulse.bench.pandas_reference`` (each in a subprocess, so peak
    RSS is per step), writing ``bench.fct_lead_engagement_hand`` / ``_pandas``;
 3. one simulated day of loads (``leadpulse.simulate``: new, late and
-   re-delivered rows) and an incremental ``dbt run`` as of that day.
+   re-delivered rows) and an incremental ``dbt run`` as of that day;
+4. with ``constrained_memory_limit``, ``dbt build --full-refresh`` again on a
+   fresh copy of the raw tables under that DuckDB ``memory_limit``. Its failure
+   (out of memory) is recorded, not raised: the bench goes on and reports it.
 
-On the first run both references are compared with ``marts.fct_lead_engagement``
-column by column. Medians over the runs, the ratios and peak RSS are printed as
-a table and written as JSON. Timings are measurements, never pass/fail.
+``skip`` leaves out the optional steps (``SKIPPABLE_STEPS``); pandas is also
+left out when its estimated peak RSS exceeds the memory available. Every dbt
+step keeps its slowest nodes from run_results.json. On the first run both
+references are compared with ``marts.fct_lead_engagement`` column by column.
+Medians over the runs, the ratios and peak RSS are printed as a table and
+written as JSON. Timings are measurements, never pass/fail.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import importlib.util
 import json
@@ -31,7 +38,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +72,21 @@ STEPS = (
     "hand_written_sql",
     "pandas",
     "incremental_run",
+    "dbt_build_full_refresh_constrained",
 )
+# The full build and the incremental run are what the bench is for.
+SKIPPABLE_STEPS = ("dbt_run_full_refresh", "hand_written_sql", "pandas")
+CONSTRAINED_STEP = "dbt_build_full_refresh_constrained"
+STEP_WIDTH = max(len(step) for step in STEPS)
+
+# The pandas reference peaked at 8.4 GiB RSS for 10.2M raw events; it holds
+# every event in memory, so its need grows linearly with the raw event rows.
+PANDAS_GIB_PER_MILLION_EVENTS = 0.85
+SLOWEST_NODES_KEPT = 15  # per dbt step, in the JSON
+SLOWEST_NODES_SHOWN = 8  # of the full build and the incremental run, printed
+ERROR_LINES_KEPT = 12  # of a failed dbt step's console output
+TEMP_DIR_SAMPLE_SECONDS = 0.5
+_ERROR_LINE = re.compile(r"error|failure|killed|traceback|exception", re.IGNORECASE)
 
 
 class BenchError(RuntimeError):
@@ -76,6 +99,72 @@ class BenchError(RuntimeError):
 def size_for(events: int) -> tuple[int, int]:
     """(leads, days) for about ``events`` raw event rows."""
     return max(MIN_LEADS, round(events / EVENTS_PER_LEAD)), BENCH_DAYS
+
+
+def parse_skip(values: Iterable[str]) -> tuple[str, ...]:
+    """Step names from ``--skip`` values (each may list several, comma separated)."""
+    names: list[str] = []
+    for value in values:
+        for name in (part.strip() for part in value.split(",")):
+            if not name:
+                continue
+            if name not in SKIPPABLE_STEPS:
+                why = (
+                    "runs only with a constrained memory limit"
+                    if name == CONSTRAINED_STEP
+                    else "cannot be skipped"
+                    if name in STEPS
+                    else "is not a step"
+                )
+                raise ValueError(f"{name!r} {why}; skippable steps: {', '.join(SKIPPABLE_STEPS)}")
+            if name not in names:
+                names.append(name)
+    return tuple(names)
+
+
+def duckdb_memory_limit(size: str) -> str:
+    """How DuckDB reads ``size`` as a memory_limit (e.g. '2GB' -> '1.8 GiB'); ValueError if not."""
+    con = duckdb.connect()
+    try:
+        con.execute("set memory_limit = ?", [size])
+        return str(con.execute("select current_setting('memory_limit')").fetchone()[0])
+    except duckdb.Error as exc:
+        raise ValueError(f"not a DuckDB memory_limit: {size!r} ({exc})") from exc
+    finally:
+        con.close()
+
+
+def mem_available_gib() -> float | None:
+    """MemAvailable from /proc/meminfo in GiB, or None where there is none."""
+    try:
+        with open("/proc/meminfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) / 1024 / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def pandas_memory_check(raw_events: int, available_gib: float | None) -> dict[str, Any]:
+    """The pandas reference's estimated peak RSS against the memory available."""
+    estimated = raw_events / 1_000_000 * PANDAS_GIB_PER_MILLION_EVENTS
+    fits = available_gib is None or estimated <= available_gib
+    if fits:
+        reason = ""
+    else:
+        reason = (
+            f"estimated peak RSS {estimated:.1f} GiB ({PANDAS_GIB_PER_MILLION_EVENTS} GiB per "
+            f"million raw events x {raw_events / 1_000_000:.1f}M) exceeds MemAvailable "
+            f"{available_gib:.1f} GiB"
+        )
+    return {
+        "gib_per_million_events": PANDAS_GIB_PER_MILLION_EVENTS,
+        "estimated_peak_gib": round(estimated, 2),
+        "mem_available_gib": None if available_gib is None else round(available_gib, 2),
+        "fits": fits,
+        "reason": reason,
+    }
 
 
 def _sql_literal(value: Any) -> str:
@@ -113,21 +202,60 @@ def render_hand_written(
 # --- subprocesses with their own peak RSS ------------------------------------
 
 
-def _run_measured(command: list[str], env: dict[str, str], log: Path) -> dict[str, Any]:
-    """Run a command; wall seconds, exit code and the child's peak RSS (MiB)."""
+def _allocated_bytes(directory: Path) -> int:
+    """Disk space allocated to the files under ``directory``."""
+    total = 0
+    for root, _, files in os.walk(directory):
+        for name in files:
+            with contextlib.suppress(OSError):  # removed while we looked
+                total += os.stat(os.path.join(root, name)).st_blocks * 512
+    return total
+
+
+def _run_measured(
+    command: list[str], env: dict[str, str], log: Path, temp_dir: Path | None = None
+) -> dict[str, Any]:
+    """Run a command; wall seconds, exit code and the child's peak RSS (MiB).
+
+    With ``temp_dir``, also the high-water mark of the space its files take
+    above what they took at the start (DuckDB's spill files), sampled every
+    TEMP_DIR_SAMPLE_SECONDS: a spill shorter than that can be missed.
+    """
+    stop = threading.Event()
+    peak = [0]
+    sampler = None
+    if temp_dir is not None:
+        baseline = _allocated_bytes(temp_dir)
+
+        def sample() -> None:
+            while True:
+                peak[0] = max(peak[0], _allocated_bytes(temp_dir) - baseline)
+                if stop.wait(TEMP_DIR_SAMPLE_SECONDS):
+                    return
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
     started = time.monotonic()
-    with open(log, "a", encoding="utf-8") as out:
-        out.write(f"\n$ {' '.join(command)}\n")
-        out.flush()
-        proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.monotonic() - started
+    try:
+        with open(log, "a", encoding="utf-8") as out:
+            out.write(f"\n$ {' '.join(command)}\n")
+            out.flush()
+            proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+            _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.monotonic() - started
+    finally:
+        stop.set()
+        if sampler is not None:
+            sampler.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return {
+    measured = {
         "wall_seconds": wall,
         "exit_code": proc.returncode,
         "peak_rss_mib": usage.ru_maxrss / 1024,  # Linux reports KiB
     }
+    if temp_dir is not None:
+        measured["temp_dir_peak_mib"] = peak[0] / 1024 / 1024
+    return measured
 
 
 def _dbt_executable() -> str:
@@ -152,14 +280,40 @@ def _step_env(work: Path, memory_limit: str | None) -> dict[str, str]:
     return env
 
 
+def _error_lines(console: str) -> list[str]:
+    """The last lines of dbt's console output that name an error (else its last lines)."""
+    lines = [line.rstrip() for line in console.splitlines() if line.strip()]
+    errors = [line for line in lines if _ERROR_LINE.search(line)]
+    return (errors or lines)[-ERROR_LINES_KEPT:]
+
+
+def _slowest(node_seconds: dict[str, float], keep: int) -> list[dict[str, Any]]:
+    ranked = sorted(node_seconds.items(), key=lambda item: (-item[1], item[0]))
+    return [{"unique_id": uid, "execution_time": seconds} for uid, seconds in ranked[:keep]]
+
+
 def run_dbt(
-    args: list[str], as_of: datetime.date, work: Path, memory_limit: str | None
+    args: list[str],
+    as_of: datetime.date,
+    work: Path,
+    memory_limit: str | None,
+    *,
+    check: bool = True,
 ) -> dict[str, Any]:
-    """``dbt <args>`` in a subprocess; wall time, database time from run_results.json, RSS."""
+    """``dbt <args>`` in a subprocess; wall time, database time from run_results.json, RSS.
+
+    Also the SLOWEST_NODES_KEPT slowest nodes, and (key ``_node_seconds``, for
+    medians across runs; not written out) every node's time. When dbt fails,
+    ``check`` raises BenchError; without it the result says ``failed`` and
+    keeps dbt's exit code, the last error lines of its console output and the
+    nodes that errored.
+    """
     project = str(paths.project_dir())
     target = work / "target"
     results_file = target / "run_results.json"
     results_file.unlink(missing_ok=True)
+    console = work / "dbt_console.log"
+    console_start = console.stat().st_size if console.exists() else 0
     command = [
         _dbt_executable(),
         *args,
@@ -176,22 +330,29 @@ def run_dbt(
         "--no-use-colors",
         "--no-send-anonymous-usage-stats",
     ]
-    measured = _run_measured(command, _step_env(work, memory_limit), work / "dbt_console.log")
-    if measured["exit_code"] != 0 or not results_file.exists():
+    measured = _run_measured(command, _step_env(work, memory_limit), console, work / "tmp")
+    failed = measured["exit_code"] != 0 or not results_file.exists()
+    if failed and check:
         raise BenchError(
-            f"dbt {' '.join(args)} failed (exit {measured['exit_code']}); "
-            f"see {work / 'dbt_console.log'}"
+            f"dbt {' '.join(args)} failed (exit {measured['exit_code']}); see {console}"
         )
-    results = json.loads(results_file.read_text(encoding="utf-8"))["results"]
+    results = (
+        json.loads(results_file.read_text(encoding="utf-8"))["results"]
+        if results_file.exists()
+        else []
+    )
     by_type: dict[str, float] = {"model": 0.0, "seed": 0.0, "test": 0.0}
     counts: dict[str, int] = {"model": 0, "seed": 0, "test": 0}
+    node_seconds: dict[str, float] = {}
     for result in results:
         kind = result["unique_id"].split(".", 1)[0]
         kind = "test" if kind in {"test", "unit_test"} else kind
-        by_type[kind] = by_type.get(kind, 0.0) + float(result.get("execution_time") or 0.0)
+        seconds = float(result.get("execution_time") or 0.0)
+        by_type[kind] = by_type.get(kind, 0.0) + seconds
         counts[kind] = counts.get(kind, 0) + 1
+        node_seconds[result["unique_id"]] = seconds
     db_time = sum(by_type.values())
-    return {
+    timed = {
         **measured,
         "db_seconds": db_time,
         "models_db_seconds": by_type["model"],
@@ -199,6 +360,28 @@ def run_dbt(
         "tests_db_seconds": by_type["test"],
         "dbt_overhead_seconds": measured["wall_seconds"] - db_time,
         "nodes": counts,
+        "slowest_nodes": _slowest(node_seconds, SLOWEST_NODES_KEPT),
+        "_node_seconds": node_seconds,
+    }
+    if not failed:
+        return timed
+    with open(console, "rb") as handle:
+        handle.seek(console_start)
+        output = handle.read().decode("utf-8", errors="replace")
+    exit_code = measured["exit_code"]
+    return {
+        **timed,
+        "failed": True,
+        "failure": (
+            f"killed by signal {-exit_code}" if exit_code < 0 else f"dbt exited {exit_code}"
+        )
+        + ("" if results_file.exists() else ", no run_results.json"),
+        "error_lines": _error_lines(output),
+        "failed_nodes": [
+            {"unique_id": r["unique_id"], "status": r["status"], "message": r.get("message")}
+            for r in results
+            if r.get("status") in {"error", "fail"}
+        ],
     }
 
 
@@ -221,7 +404,9 @@ def run_reference(
         "--result",
         str(result_file),
     ]
-    measured = _run_measured(command, _step_env(work, memory_limit), work / f"{kind}.log")
+    measured = _run_measured(
+        command, _step_env(work, memory_limit), work / f"{kind}.log", work / "tmp"
+    )
     if measured["exit_code"] != 0 or not result_file.exists():
         raise BenchError(f"the {kind} step failed; see {work / (kind + '.log')}")
     inner = json.loads(result_file.read_text(encoding="utf-8"))
@@ -426,7 +611,11 @@ def _median(values: list[float]) -> float:
 
 
 def _summarize(step_runs: list[dict[str, Any]]) -> dict[str, Any]:
-    keys = [k for k, v in step_runs[0].items() if isinstance(v, int | float) and k != "exit_code"]
+    keys = [
+        k
+        for k, v in step_runs[0].items()
+        if isinstance(v, int | float) and not isinstance(v, bool) and k != "exit_code"
+    ]
     return {k: _median([float(r[k]) for r in step_runs]) for k in keys}
 
 
@@ -436,11 +625,46 @@ def _ratio(numerator: float | None, denominator: float | None) -> float | None:
     return numerator / denominator
 
 
+def _step_entry(step_runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """A step's JSON entry: medians (when every run succeeded), each run, slowest nodes."""
+    node_times: dict[str, list[float]] = {}
+    succeeded = [r for r in step_runs if not r.get("failed")]
+    for result in succeeded:
+        for uid, seconds in result.get("_node_seconds", {}).items():
+            node_times.setdefault(uid, []).append(seconds)
+    runs = [{k: v for k, v in r.items() if not k.startswith("_")} for r in step_runs]
+    entry: dict[str, Any] = {}
+    if len(succeeded) == len(step_runs):
+        entry["median"] = _summarize(step_runs)
+    else:
+        entry["failed"] = True
+        entry["failure"] = next(r for r in runs if r.get("failed"))
+    entry["runs"] = runs
+    if node_times:
+        medians = {uid: _median(times) for uid, times in node_times.items()}
+        entry["slowest_nodes"] = _slowest(medians, SLOWEST_NODES_KEPT)
+    return entry
+
+
+def _duckdb_file_mib(db: Path) -> float:
+    """The warehouse file's size (with its WAL, if one is left) in MiB."""
+    files = (db, db.with_name(db.name + ".wal"))
+    return sum(f.stat().st_size for f in files if f.exists()) / 1024 / 1024
+
+
+def _fresh_copy(raw_copy: Path, db: Path) -> None:
+    """The generated raw tables, and nothing a previous step built, in ``db``."""
+    shutil.copyfile(raw_copy, db)
+    db.with_name(db.name + ".wal").unlink(missing_ok=True)
+
+
 def run_bench(
     events: int,
     *,
     runs: int = 1,
     memory_limit: str | None = None,
+    constrained_memory_limit: str | None = None,
+    skip: Iterable[str] = (),
     out_dir: Path | None = None,
     as_of: datetime.date = DEFAULT_AS_OF,
     seed: int = DEFAULT_SEED,
@@ -448,10 +672,15 @@ def run_bench(
     keep: bool = False,
     log: Any = print,
 ) -> dict[str, Any]:
-    """Run the benchmark; return the results dict (also written as JSON)."""
+    """Run the benchmark; return the results dict (also written as JSON).
+
+    ``results["failures"]`` names the steps that failed without stopping the
+    bench (the constrained build); any other failure raises BenchError.
+    """
     from leadpulse.generate import generate
     from leadpulse.simulate import simulate_day
 
+    skip = parse_skip(skip)
     leads, days = size_for(events)
     work = Path(work_dir) if work_dir else Path(tempfile.mkdtemp(prefix="leadpulse-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -474,38 +703,55 @@ def run_bench(
     raw_events = sum(n for t, n in raw_counts.items() if t in EVENT_TABLES)
     log(f"bench: generated {sum(raw_counts.values()):,} raw rows in {generate_seconds:.1f}s")
 
+    skipped = {step: "--skip" for step in skip}
+    pandas_memory = pandas_memory_check(raw_events, mem_available_gib())
+    if pandas_ok and "pandas" not in skipped and not pandas_memory["fits"]:
+        skipped["pandas"] = pandas_memory["reason"]
+    if constrained_memory_limit is None:
+        skipped[CONSTRAINED_STEP] = "no --constrained-memory-limit"
+    for step, reason in skipped.items():
+        log(f"bench: {step} skipped ({reason})")
+    run_hand = "hand_written_sql" not in skipped
+    run_pandas = pandas_ok and "pandas" not in skipped
+
     step_runs: dict[str, list[dict[str, Any]]] = {s: [] for s in STEPS}
     agreement: dict[str, Any] = {}
     simulated: dict[str, int] = {}
     next_day = as_of + datetime.timedelta(days=1)
     for number in range(1, runs + 1):
-        shutil.copyfile(raw_copy, db)
-        db.with_name("leadpulse.duckdb.wal").unlink(missing_ok=True)
+        _fresh_copy(raw_copy, db)
 
         def timed(step: str, result: dict[str, Any], number: int = number) -> None:
             step_runs[step].append(result)
+            if result.get("failed"):
+                log(f"run {number}/{runs} {step:<{STEP_WIDTH}} FAILED: {result['failure']}")
+                for line in result["error_lines"]:
+                    log(f"    {line}")
+                return
             log(
-                f"run {number}/{runs} {step:<24} wall {result['wall_seconds']:8.2f}s"
+                f"run {number}/{runs} {step:<{STEP_WIDTH}} wall {result['wall_seconds']:8.2f}s"
                 + (f"  db {result['db_seconds']:8.2f}s" if "db_seconds" in result else "")
                 + f"  peak RSS {result['peak_rss_mib']:8.0f} MiB"
             )
 
-        timed(
-            "dbt_build_full_refresh",
-            run_dbt(["build", "--full-refresh"], as_of, work, memory_limit),
-        )
-        timed(
-            "dbt_run_full_refresh",
-            run_dbt(["run", "--full-refresh"], as_of, work, memory_limit),
-        )
-        timed("hand_written_sql", run_reference("hand_written_sql", as_of, work, memory_limit))
-        if pandas_ok:
+        build = run_dbt(["build", "--full-refresh"], as_of, work, memory_limit)
+        build["duckdb_file_mib"] = _duckdb_file_mib(db)
+        timed("dbt_build_full_refresh", build)
+        if "dbt_run_full_refresh" not in skipped:
+            timed(
+                "dbt_run_full_refresh",
+                run_dbt(["run", "--full-refresh"], as_of, work, memory_limit),
+            )
+        if run_hand:
+            timed("hand_written_sql", run_reference("hand_written_sql", as_of, work, memory_limit))
+        if run_pandas:
             timed("pandas", run_reference("pandas", as_of, work, memory_limit))
-        if number == 1:
+        if number == 1 and (run_hand or run_pandas):
             con = duckdb.connect(str(db))
             try:
-                agreement["hand_written_sql"] = compare_tables(con, MART, HAND_TABLE)
-                if pandas_ok:
+                if run_hand:
+                    agreement["hand_written_sql"] = compare_tables(con, MART, HAND_TABLE)
+                if run_pandas:
                     agreement["pandas"] = compare_tables(con, MART, PANDAS_TABLE)
             finally:
                 con.close()
@@ -515,32 +761,55 @@ def run_bench(
         finally:
             con.close()
         timed("incremental_run", run_dbt(["run"], next_day, work, memory_limit))
+        # A failed constrained build is not retried: an out-of-memory failure
+        # at this size recurs, and can take as long as the build to appear.
+        if constrained_memory_limit and not any(
+            r.get("failed") for r in step_runs[CONSTRAINED_STEP]
+        ):
+            _fresh_copy(raw_copy, db)
+            constrained = run_dbt(
+                ["build", "--full-refresh"], as_of, work, constrained_memory_limit, check=False
+            )
+            if not constrained.get("failed"):
+                constrained["duckdb_file_mib"] = _duckdb_file_mib(db)
+            timed(CONSTRAINED_STEP, constrained)
 
     steps: dict[str, Any] = {}
     for step, results in step_runs.items():
         if results:
-            steps[step] = {"median": _summarize(results), "runs": results}
+            steps[step] = _step_entry(results)
+        elif step in skipped:
+            steps[step] = {"skipped": True, "reason": skipped[step]}
         elif step == "pandas":
             steps[step] = {"available": False, "reason": pandas_reason}
-    build = steps["dbt_build_full_refresh"]["median"]
-    run_full = steps["dbt_run_full_refresh"]["median"]
-    hand = steps["hand_written_sql"]["median"]
-    incremental = steps["incremental_run"]["median"]
-    pandas_wall = steps["pandas"]["median"]["wall_seconds"] if step_runs["pandas"] else None
+    failures = [step for step, entry in steps.items() if entry.get("failed")]
+
+    def median(step: str, key: str) -> float | None:
+        return steps.get(step, {}).get("median", {}).get(key)
+
+    build_wall = median("dbt_build_full_refresh", "wall_seconds")
+    build_db = median("dbt_build_full_refresh", "db_seconds")
+    build_models_db = median("dbt_build_full_refresh", "models_db_seconds")
+    hand_wall = median("hand_written_sql", "wall_seconds")
+    pandas_wall = median("pandas", "wall_seconds")
     ratios = {
-        "build_wall_over_hand_written": _ratio(build["wall_seconds"], hand["wall_seconds"]),
-        "build_db_over_hand_written": _ratio(build["db_seconds"], hand["wall_seconds"]),
-        "build_models_db_over_hand_written": _ratio(
-            build["models_db_seconds"], hand["wall_seconds"]
+        "build_wall_over_hand_written": _ratio(build_wall, hand_wall),
+        "build_db_over_hand_written": _ratio(build_db, hand_wall),
+        "build_models_db_over_hand_written": _ratio(build_models_db, hand_wall),
+        "run_wall_over_hand_written": _ratio(
+            median("dbt_run_full_refresh", "wall_seconds"), hand_wall
         ),
-        "run_wall_over_hand_written": _ratio(run_full["wall_seconds"], hand["wall_seconds"]),
         "incremental_over_full_models_db": _ratio(
-            incremental["models_db_seconds"], build["models_db_seconds"]
+            median("incremental_run", "models_db_seconds"), build_models_db
         ),
-        "incremental_over_full_build_db": _ratio(incremental["db_seconds"], build["db_seconds"]),
-        "incremental_over_full_wall": _ratio(incremental["wall_seconds"], build["wall_seconds"]),
-        "pandas_over_build_wall": _ratio(pandas_wall, build["wall_seconds"]),
-        "pandas_over_hand_written": _ratio(pandas_wall, hand["wall_seconds"]),
+        "incremental_over_full_build_db": _ratio(median("incremental_run", "db_seconds"), build_db),
+        "incremental_over_full_wall": _ratio(median("incremental_run", "wall_seconds"), build_wall),
+        "pandas_over_build_wall": _ratio(pandas_wall, build_wall),
+        "pandas_over_hand_written": _ratio(pandas_wall, hand_wall),
+        "constrained_build_over_build_wall": _ratio(
+            median(CONSTRAINED_STEP, "wall_seconds"), build_wall
+        ),
+        "constrained_build_over_build_db": _ratio(median(CONSTRAINED_STEP, "db_seconds"), build_db),
     }
     results = {
         "events_requested": events,
@@ -551,14 +820,21 @@ def run_bench(
         "incremental_day": next_day.isoformat(),
         "runs": runs,
         "memory_limit": memory_limit,
+        "constrained_memory_limit": constrained_memory_limit,
+        "constrained_memory_limit_duckdb": (
+            duckdb_memory_limit(constrained_memory_limit) if constrained_memory_limit else None
+        ),
+        "skip": list(skip),
         "machine": _machine(),
         "raw_rows": raw_counts,
         "raw_event_rows": raw_events,
         "simulated_day_rows": simulated,
         "generate_seconds": generate_seconds,
+        "pandas_memory": pandas_memory,
         "steps": steps,
         "ratios": ratios,
         "agreement": agreement,
+        "failures": failures,
     }
     out.mkdir(parents=True, exist_ok=True)
     json_path = out / f"{events}.json"
@@ -572,28 +848,49 @@ def run_bench(
 
 
 def format_table(results: dict[str, Any]) -> str:
-    """The results as a plain-text table (medians)."""
+    """The results as a plain-text table (medians), then the slowest nodes."""
+    new_rows = sum(results["simulated_day_rows"].values())
+    limits = []
+    if results["memory_limit"]:
+        limits.append(f"memory_limit {results['memory_limit']}")
+    if results.get("constrained_memory_limit"):
+        limits.append(f"constrained build memory_limit {results['constrained_memory_limit']}")
     lines = [
         f"leadpulse bench: {results['raw_event_rows']:,} raw events ({results['leads']:,} leads x "
         f"{results['days']} days), median of {results['runs']} run(s)"
-        + (f", memory_limit {results['memory_limit']}" if results["memory_limit"] else ""),
-        f"{'step':<24} {'wall s':>9} {'db s':>9} {'models s':>9} {'tests s':>9} {'RSS MiB':>9}",
+        + "".join(f", {limit}" for limit in limits),
+        f"incremental run: {new_rows:,} new raw rows on {results['incremental_day']}",
+        f"{'step':<{STEP_WIDTH}} {'wall s':>9} {'db s':>9} {'models s':>9} {'tests s':>9} "
+        f"{'RSS MiB':>9} {'file MiB':>9} {'spill MiB':>9}",
     ]
     for step in STEPS:
         entry = results["steps"].get(step)
         if entry is None:
             continue
+        if entry.get("skipped"):
+            lines.append(f"{step:<{STEP_WIDTH}} skipped ({entry['reason']})")
+            continue
+        if entry.get("failed"):
+            failure = entry["failure"]
+            lines.append(
+                f"{step:<{STEP_WIDTH}} FAILED ({failure['failure']}) after "
+                f"{failure['wall_seconds']:.1f} s, peak RSS {failure['peak_rss_mib']:.0f} MiB"
+            )
+            lines.extend(f"    {line}" for line in failure["error_lines"])
+            continue
         if "median" not in entry:
-            lines.append(f"{step:<24} not available ({entry['reason']})")
+            lines.append(f"{step:<{STEP_WIDTH}} not available ({entry['reason']})")
             continue
         m = entry["median"]
 
-        def cell(key: str, m: dict[str, Any] = m) -> str:
-            return f"{m[key]:9.2f}" if key in m else f"{'-':>9}"
+        def cell(key: str, m: dict[str, Any] = m, digits: int = 2) -> str:
+            return f"{m[key]:9.{digits}f}" if key in m else f"{'-':>9}"
 
         lines.append(
-            f"{step:<24} {cell('wall_seconds')} {cell('db_seconds')} "
-            f"{cell('models_db_seconds')} {cell('tests_db_seconds')} {m['peak_rss_mib']:9.0f}"
+            f"{step:<{STEP_WIDTH}} {cell('wall_seconds')} {cell('db_seconds')} "
+            f"{cell('models_db_seconds')} {cell('tests_db_seconds')} "
+            f"{cell('peak_rss_mib', digits=0)} {cell('duckdb_file_mib', digits=0)} "
+            f"{cell('temp_dir_peak_mib', digits=0)}"
         )
     lines.append("ratios:")
     for name, value in results["ratios"].items():
@@ -609,9 +906,23 @@ def format_table(results: dict[str, Any]) -> str:
             + (f", missing {report['missing_columns']}" if report["missing_columns"] else "")
             + (f", mismatches {bad}" if bad else "")
         )
-    if "pandas" not in results["agreement"]:
-        lines.append("  pandas: not available")
+    for name in ("hand_written_sql", "pandas"):
+        if name not in results["agreement"]:
+            lines.append(f"  {name}: not run")
+    for step in ("dbt_build_full_refresh", "incremental_run"):
+        slowest = results["steps"].get(step, {}).get("slowest_nodes", [])
+        lines.append(f"slowest nodes, {step} (db s):")
+        lines.extend(
+            f"  {node['execution_time']:9.2f}  {node['unique_id']}"
+            for node in slowest[:SLOWEST_NODES_SHOWN]
+        )
     return "\n".join(lines)
+
+
+def bench_exit_code(results: dict[str, Any]) -> int:
+    """0 when every step that ran succeeded and every reference agrees, else 1."""
+    agree = all(report["agree"] for report in results["agreement"].values())
+    return 0 if agree and not results["failures"] else 1
 
 
 def main(argv: list[str] | None = None) -> int:
