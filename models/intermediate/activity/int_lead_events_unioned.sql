@@ -101,13 +101,45 @@ events_joined_to_leads as (
     -- phone or email changes hands, a lead is deleted (its events leave
     -- the stream), a time zone changes, an order gets a new status. Both
     -- the old and the new lead.
+    -- Compared per lead as one order-independent fingerprint of its
+    -- events' keys and mutable columns (two hash aggregates), not event by
+    -- event (a join of every event with every stored one): an event
+    -- gained, lost or changed changes the fingerprint of each lead it
+    -- touches.
+    {% for side, relation in [
+        ('current', 'events_joined_to_leads'), ('stored', 'stored_events')
+    ] %}
+        {{ side }}_event_states as (
+
+            select
+                lead_id,
+                event_key,
+                {{ mutable_columns | join(', ') }}
+
+            from {{ relation }}
+
+        ),
+
+        {{ side }}_lead_states as (
+
+            select
+                lead_id,
+                {{ lead_fingerprint(row_hash(side ~ '_event_states')) }}
+                    as events_fingerprint
+
+            from {{ side }}_event_states
+            group by 1
+
+        ),
+
+    {% endfor %}
     leads_changed as (
 
         {{ changed_leads(
-            'events_joined_to_leads',
-            'stored_events',
-            'event_key',
-            mutable_columns,
+            'current_lead_states',
+            'stored_lead_states',
+            'lead_id',
+            ['events_fingerprint'],
         ) }}
 
     ),
