@@ -26,7 +26,15 @@
     erased lead is deleted at the next build. The statements name no
     identifier: the hook's SQL in logs/ and target/ holds none. The
     leadpulse harness compacts the DuckDB file afterwards, so the deleted
-    bytes leave the file too. -#}
+    bytes leave the file too.
+
+    Cost: the hook runs before every dbt invocation and re-checks every row
+    (re-delivered rows can arrive with any _loaded_at, so no watermark is
+    trusted), but each check normalizes and hashes the distinct values of
+    its column(s), not every row, then matches rows on the plain value by a
+    semi-join within the statement (_erased). Checks of an identifier type
+    without tombstones are left out, and a statement without checks is not
+    run. At 10M raw events the hook takes about 1 s instead of 10 s. -#}
 {% macro erase_requested_leads() -%}
     {{ return(adapter.dispatch('erase_requested_leads', 'leadpulse')()) }}
 {%- endmacro %}
@@ -78,15 +86,20 @@
         {%- do run_query(leadpulse._erasure_tombstones_insert(raw, tombstones)) -%}
     {%- endif -%}
 
-    {%- set pending = run_query(
-        'select count(*) from ' ~ tombstones
-    ).columns[0].values()[0] -%}
-    {%- if pending == 0 -%}{{ return('') }}{%- endif -%}
+    {#- The identifier types with tombstones: only they can match. -#}
+    {%- set types = run_query(
+        'select distinct identifier_type from ' ~ tombstones
+    ).columns[0].values() | list -%}
+    {%- if not types -%}{{ return('') }}{%- endif -%}
 
-    {%- for statement in leadpulse._erasure_raw_deletes(raw, tombstones) -%}
+    {%- for statement in leadpulse._erasure_raw_deletes(
+        raw, tombstones, types
+    ) -%}
         {%- do run_query(statement) -%}
     {%- endfor -%}
-    {%- for statement in leadpulse._erasure_built_deletes(tombstones) -%}
+    {%- for statement in leadpulse._erasure_built_deletes(
+        tombstones, types
+    ) -%}
         {%- do run_query(statement) -%}
     {%- endfor -%}
     {%- do leadpulse._erasure_drop_stored_failures(tombstones) -%}
@@ -94,12 +107,51 @@
 {%- endmacro %}
 
 
-{#- hash(expr) in the tombstones of one identifier type. -#}
-{% macro _erased(expr, identifier_type, tombstones) -%}
-    {{ pseudonymize(expr) }} in (
-        select identifier_hash from {{ tombstones }}
-        where identifier_type = '{{ identifier_type }}'
-    )
+{#- The rows of relation whose identifier hashes to a tombstone of
+    identifier_type, as a condition for a statement on relation.
+    normalized is the identifier as an SQL expression over columns (plain
+    column names of relation, read unqualified or as candidates.<column>);
+    it is evaluated and hashed once per distinct value (combination) of
+    columns, not once per row: the rows are then matched on their plain
+    column values by a hash semi-join inside this one statement, so no plain
+    identifier is stored anywhere or written into the SQL text. One column:
+    `column in (...)`, exact because every normalizer maps NULL to NULL
+    (clean_id, normalize_email, normalize_phone). Several: `exists (...)`,
+    matched with `is not distinct from`, against the statement's alias for
+    relation. -#}
+{% macro _erased(
+    relation, columns, normalized, identifier_type, tombstones, alias=none
+) -%}
+    {#- Normalized in a projection, not in the filter: DuckDB then computes
+        an expression repeated inside it (normalize_phone's digits) once. -#}
+    {%- set erased_values -%}
+        select {{ columns | join(', ') }}
+        from (
+            select
+                {{ columns | join(', ') }},
+                {{ normalized }} as identifier
+            from (
+                select distinct {{ columns | join(', ') }}
+                from {{ relation }}
+            ) as candidates
+        ) as normalized
+        where {{ pseudonymize('identifier') }} in (
+            select identifier_hash from {{ tombstones }}
+            where identifier_type = '{{ identifier_type }}'
+        )
+    {%- endset -%}
+    {%- if columns | length == 1 -%}
+        {{ columns[0] }} in ({{ erased_values }})
+    {%- else -%}
+        exists (
+            select 1 from ({{ erased_values }}) as erased
+            where
+            {%- for column in columns %}
+                {{ 'and ' if not loop.first }}erased.{{ column }}
+                is not distinct from {{ alias }}.{{ column }}
+            {%- endfor %}
+        )
+    {%- endif -%}
 {%- endmacro %}
 
 
@@ -235,8 +287,10 @@
 {%- endmacro %}
 
 
-{#- Statements deleting (or blanking) raw rows that reach a tombstone. -#}
-{% macro _erasure_raw_deletes(raw, tombstones) -%}
+{#- Statements deleting (or blanking) raw rows that reach a tombstone, for
+    the identifier types that have tombstones (types): a check whose type
+    has none cannot match, and a statement left without checks is not run. -#}
+{% macro _erasure_raw_deletes(raw, tombstones, types) -%}
     {%- set default_country -%}
         (select {} from ({{ leadpulse._erasure_countries() }}) as countries
         where country_code = '{{ var("default_phone_country") }}')
@@ -251,61 +305,65 @@
         default_country.replace('{}', 'calling_code'),
         default_country.replace('{}', 'trunk_prefix'),
     ) -%}
+    {#- A lead's national number is read in its own country: one check on
+        the pair (phone, country_code). -#}
     {%- set lead_phone -%}
         {{ normalize_phone(
             'phone',
             '(select calling_code from (' ~ leadpulse._erasure_countries()
             ~ ') as countries where countries.country_code'
-            ~ ' = upper(trim(leads.country_code)))',
+            ~ ' = upper(trim(candidates.country_code)))',
             '(select trunk_prefix from (' ~ leadpulse._erasure_countries()
             ~ ') as countries where countries.country_code'
-            ~ ' = upper(trim(leads.country_code)))',
+            ~ ' = upper(trim(candidates.country_code)))',
         ) }}
     {%- endset -%}
+    {%- set lead_id = [['lead_id'], clean_id('lead_id'), 'lead_id'] -%}
+    {%- set user_id = [['user_id'], clean_id('user_id'), 'lead_id'] -%}
+    {%- set device = [['anonymous_id'], clean_id('anonymous_id'), 'device'] -%}
+    {#- [raw table, column set to NULL (none: delete the row), checks], in
+        this order; a check is [columns, identifier over them, type]. -#}
+    {%- set plans = [
+        ['leads', none, [lead_id]],
+        ['leads', 'phone', [
+            [['phone', 'country_code'], lead_phone, 'phone'],
+        ]],
+        ['leads', 'email', [
+            [['email'], normalize_email('email'), 'email'],
+        ]],
+        ['message_events', none, [
+            lead_id,
+            [['address'], normalize_email('address'), 'email'],
+            [['address'], event_phone, 'phone'],
+        ]],
+        ['app_events', none, [user_id, device]],
+        ['web_events', none, [user_id, device]],
+        ['calls', none, [lead_id, [['phone'], call_phone, 'phone']]],
+        ['orders', none, [lead_id]],
+        ['privacy_requests', none, [lead_id]],
+    ] -%}
     {%- set statements = [] -%}
-    {%- if 'leads' in raw -%}
-        {%- do statements.append(
-            'delete from ' ~ raw['leads'] ~ ' where '
-            ~ leadpulse._erased(clean_id('lead_id'), 'lead_id', tombstones)
-        ) -%}
-        {%- do statements.append(
-            'update ' ~ raw['leads'] ~ ' as leads set phone = null where '
-            ~ leadpulse._erased(lead_phone, 'phone', tombstones)
-        ) -%}
-        {%- do statements.append(
-            'update ' ~ raw['leads'] ~ ' set email = null where '
-            ~ leadpulse._erased(normalize_email('email'), 'email', tombstones)
-        ) -%}
-    {%- endif -%}
-    {%- if 'message_events' in raw -%}
-        {%- do statements.append(
-            'delete from ' ~ raw['message_events'] ~ ' where '
-            ~ leadpulse._erased(clean_id('lead_id'), 'lead_id', tombstones)
-            ~ ' or ' ~ leadpulse._erased(
-                normalize_email('address'), 'email', tombstones)
-            ~ ' or ' ~ leadpulse._erased(event_phone, 'phone', tombstones)
-        ) -%}
-    {%- endif -%}
-    {%- for table in ['app_events', 'web_events'] if table in raw -%}
-        {%- do statements.append(
-            'delete from ' ~ raw[table] ~ ' where '
-            ~ leadpulse._erased(clean_id('user_id'), 'lead_id', tombstones)
-            ~ ' or ' ~ leadpulse._erased(
-                clean_id('anonymous_id'), 'device', tombstones)
-        ) -%}
-    {%- endfor -%}
-    {%- if 'calls' in raw -%}
-        {%- do statements.append(
-            'delete from ' ~ raw['calls'] ~ ' where '
-            ~ leadpulse._erased(clean_id('lead_id'), 'lead_id', tombstones)
-            ~ ' or ' ~ leadpulse._erased(call_phone, 'phone', tombstones)
-        ) -%}
-    {%- endif -%}
-    {%- for table in ['orders', 'privacy_requests'] if table in raw -%}
-        {%- do statements.append(
-            'delete from ' ~ raw[table] ~ ' where '
-            ~ leadpulse._erased(clean_id('lead_id'), 'lead_id', tombstones)
-        ) -%}
+    {%- for table, blanked, checks in plans if table in raw -%}
+        {%- set conditions = [] -%}
+        {%- for columns, identifier, identifier_type in checks
+            if identifier_type in types -%}
+            {%- do conditions.append(leadpulse._erased(
+                raw[table], columns, identifier, identifier_type, tombstones,
+                alias=table
+            )) -%}
+        {%- endfor -%}
+        {%- if conditions and blanked -%}
+            {%- do statements.append(
+                'update ' ~ raw[table] ~ ' as ' ~ table
+                ~ ' set ' ~ blanked ~ ' = null where '
+                ~ (conditions | join(' or '))
+            ) -%}
+        {%- elif conditions -%}
+            {%- do statements.append(
+                'delete from ' ~ raw[table] ~ ' where '
+                ~ (conditions | join(' or '))
+            ) -%}
+        {%- endif -%}
     {%- endfor -%}
     {{ return(statements) }}
 {%- endmacro %}
@@ -313,8 +371,9 @@
 
 {#- Statements deleting erased leads from every table the project built:
     any base table outside raw, privacy and seeds with a column naming a
-    lead, a contact or a device. -#}
-{% macro _erasure_built_deletes(tombstones) -%}
+    lead, a contact or a device, checked for the identifier types that have
+    tombstones (types). -#}
+{% macro _erasure_built_deletes(tombstones, types) -%}
     {#- The event base_ tables append (they are not rebuilt from raw), so
         they are purged here too, by their own column names. -#}
     {%- set columns = {
@@ -339,13 +398,14 @@
         ~ " order by 1, 2, 3"
     ) -%}
     {%- set by_table = {} -%}
-    {%- for row in found.rows -%}
+    {%- for row in found.rows if columns[row[2] | lower] in types -%}
         {%- set relation = api.Relation.create(
             database=target.database, schema=row[0], identifier=row[1]
         ) -%}
         {%- set key = relation | string -%}
+        {%- set column = adapter.quote(row[2]) -%}
         {%- set condition = leadpulse._erased(
-            adapter.quote(row[2]), columns[row[2] | lower], tombstones
+            relation, [column], column, columns[row[2] | lower], tombstones
         ) -%}
         {%- do by_table.update(
             {key: by_table.get(key, []) + [condition]}
