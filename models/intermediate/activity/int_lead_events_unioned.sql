@@ -1,15 +1,13 @@
-{#- Incremental by whole leads; see the model's YAML for what a run reads
-    and why it equals a full refresh. -#}
+{#- Incremental by events and whole leads; see the model's YAML for what
+    a run writes and why it equals a full refresh. -#}
 {#- Spark's plain parquet tables have no DELETE: a full rebuild there
     (lead_incremental_config). -#}
 {{
-    config(**lead_incremental_config(
-        post_hook=["delete from {{ this }} where event_key is null"],
-    ))
+    config(**lead_incremental_config(marker_column='event_key'))
 }}
 
 {#- What can change in a stored event's row while its key stays (besides
-    its lead, which changed_leads always compares). The rest is fixed by
+    its lead, which the fingerprints always cover). The rest is fixed by
     the staged row, and staged event rows never change (first write wins);
     an order's new status is a new _loaded_at. -#}
 {%- set mutable_columns = [
@@ -80,32 +78,11 @@ events_joined_to_leads as (
 
     ),
 
-    -- Leads with a CDC version loaded since then (time zone, contacts,
-    -- deletion). Events loaded since then need no window: a new or late
-    -- event is a key the stream does not hold yet (leads_changed), and
-    -- one already streamed as it is changes nothing (re-reading them all
-    -- rewrote 62 % of the leads every day at 10M events).
-    leads_loaded_since as (
-
-        select leads.lead_id
-
-        from leads
-        inner join refresh_window
-            on leads._loaded_at >= refresh_window.loaded_since
-
-    ),
-
-    -- Whenever they were loaded, events new to the stream (new, late,
-    -- staged late with an old stamp), gone from it, or whose stored row no
-    -- longer matches: a login ties a device's older anonymous events, a
-    -- phone or email changes hands, a lead is deleted (its events leave
-    -- the stream), a time zone changes, an order gets a new status. Both
-    -- the old and the new lead.
-    -- Compared per lead as one order-independent fingerprint of its
-    -- events' keys and mutable columns (two hash aggregates), not event by
-    -- event (a join of every event with every stored one): an event
-    -- gained, lost or changed changes the fingerprint of each lead it
-    -- touches.
+    -- Every lead's events as one order-independent fingerprint (bit_xor
+    -- of a hash per event) of their keys, leads and mutable columns, now
+    -- and as stored: two hash aggregates, not a join of every event with
+    -- every stored one. An event gained, lost, moved or changed changes
+    -- the fingerprint of each lead it touches; so does a new time zone.
     {% for side, relation in [
         ('current', 'events_joined_to_leads'), ('stored', 'stored_events')
     ] %}
@@ -133,27 +110,103 @@ events_joined_to_leads as (
         ),
 
     {% endfor %}
-    leads_changed as (
+    -- Events loaded inside the lookback whose key the stream does not
+    -- hold yet: what a day's loads add.
+    recent_events as (
 
-        {{ changed_leads(
-            'current_lead_states',
-            'stored_lead_states',
-            'lead_id',
-            ['events_fingerprint'],
-        ) }}
+        select events_joined_to_leads.*
+
+        from events_joined_to_leads
+        inner join refresh_window
+            on events_joined_to_leads._loaded_at >= refresh_window.loaded_since
 
     ),
 
-    leads_to_refresh as (
+    recent_keys_stored as (
 
-        select lead_id
+        select stored_events.event_key
 
-        from (
-            select lead_id from leads_loaded_since
-            union all
-            select lead_id from leads_changed
-        ) as touched
+        from stored_events
+        where stored_events.event_key in (
+            select recent_events.event_key from recent_events
+        )
+
+    ),
+
+    new_events as (
+
+        select recent_events.*
+
+        from recent_events
+        left join recent_keys_stored
+            on recent_events.event_key = recent_keys_stored.event_key
+        where recent_keys_stored.event_key is null
+
+    ),
+
+    new_event_states as (
+
+        select
+            lead_id,
+            event_key,
+            {{ mutable_columns | join(', ') }}
+
+        from new_events
+
+    ),
+
+    new_lead_states as (
+
+        select
+            lead_id,
+            {{ lead_fingerprint(row_hash('new_event_states')) }}
+                as events_fingerprint
+
+        from new_event_states
         group by 1
+
+    ),
+
+    -- A lead whose fingerprint changed by exactly its new events only
+    -- gained them: they are appended. Any other change (an event lost,
+    -- moved or re-attributed, a new first-of-type flag, time zone or
+    -- order status, a row staged late with an old stamp) replaces the
+    -- lead's rows whole, old lead and new alike.
+    leads_compared as (
+
+        select
+            coalesce(
+                current_lead_states.lead_id, stored_lead_states.lead_id
+            ) as lead_id,
+            current_lead_states.lead_id is not null
+            and new_lead_states.lead_id is not null
+            and xor(
+                coalesce(stored_lead_states.events_fingerprint, 0),
+                new_lead_states.events_fingerprint
+            ) = current_lead_states.events_fingerprint as only_gained_new
+
+        from current_lead_states
+        full outer join stored_lead_states
+            on current_lead_states.lead_id = stored_lead_states.lead_id
+        left join new_lead_states
+            on current_lead_states.lead_id = new_lead_states.lead_id
+        where
+            current_lead_states.events_fingerprint
+            is distinct from stored_lead_states.events_fingerprint
+
+    ),
+
+    leads_to_replace as (
+
+        select lead_id from leads_compared
+        where not only_gained_new
+
+    ),
+
+    leads_to_append as (
+
+        select lead_id from leads_compared
+        where only_gained_new
 
     ),
 
@@ -162,8 +215,16 @@ events_joined_to_leads as (
         select events_joined_to_leads.*
 
         from events_joined_to_leads
-        inner join leads_to_refresh
-            on events_joined_to_leads.lead_id = leads_to_refresh.lead_id
+        inner join leads_to_replace
+            on events_joined_to_leads.lead_id = leads_to_replace.lead_id
+
+        union all
+
+        select new_events.*
+
+        from new_events
+        inner join leads_to_append
+            on new_events.lead_id = leads_to_append.lead_id
 
     ),
 
@@ -216,15 +277,7 @@ final as (
         classified.event_key,
         classified.source_table,
         classified.source_event_id,
-        {% if is_incremental() -%}
-            -- A lead to refresh with nothing left in the stream (deleted, or
-            -- every event now another lead's) keeps one placeholder row
-            -- (event_key NULL) so that delete+insert drops its stored rows;
-            -- the post-hook deletes the placeholder.
-            leads_to_refresh.lead_id,
-        {%- else -%}
-            classified.lead_id,
-        {%- endif %}
+        classified.lead_id,
         classified.attributed_by,
         classified.event_type,
         classified.interaction_type,
@@ -260,14 +313,20 @@ final as (
         {{ daypart('classified.occurred_local_at') }} as daypart,
         classified._loaded_at
 
-    {% if is_incremental() -%}
-        from leads_to_refresh
-        left join classified
-            on leads_to_refresh.lead_id = classified.lead_id
-    {%- else -%}
-        from classified
-    {%- endif %}
+    from classified
 
 )
 
 select * from final
+{%- if is_incremental() %}
+
+    -- One marker row (event_key NULL) per lead to replace: the
+    -- replace_marked strategy deletes the lead's stored rows first. BY
+    -- NAME fills the other columns with NULL (DuckDB; the model is a
+    -- table on Spark).
+    union all by name
+
+    select lead_id
+
+    from leads_to_replace
+{%- endif %}
