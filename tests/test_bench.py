@@ -26,6 +26,7 @@ from leadpulse import paths
 from leadpulse.bench import runner
 from leadpulse.bench.project_vars import load_project_vars
 from leadpulse.bench.runner import (
+    BUILD_ARGS,
     CONSTRAINED_STEP,
     SLOWEST_NODES_KEPT,
     SLOWEST_NODES_SHOWN,
@@ -359,10 +360,10 @@ def test_bench_records_a_failed_constrained_build_and_exits_1(
     assert results["agreement"] == {}
     # Per run: build, incremental run; the constrained build only in run 1.
     assert [(c["args"], c["limit"], c["check"]) for c in calls] == [
-        (["build", "--full-refresh"], None, True),
+        (BUILD_ARGS, None, True),
         (["run"], None, True),
-        (["build", "--full-refresh"], "64MB", False),
-        (["build", "--full-refresh"], None, True),
+        (BUILD_ARGS, "64MB", False),
+        (BUILD_ARGS, None, True),
         (["run"], None, True),
     ]
     # Each full build starts from the raw tables alone; the incremental run does not.

@@ -55,6 +55,51 @@ known_ties as (
 
 ),
 
+-- Most devices are only ever tied to one lead: one period, open at both
+-- ends, found by a hash aggregate. Only the ties of devices shared by
+-- several leads are put in order below (ordering every tie took 6 s of a
+-- 10M-event build).
+device_leads as (
+
+    select
+        device_source,
+        anonymous_id,
+        min(lead_id) as min_lead_id,
+        max(lead_id) as max_lead_id
+
+    from known_ties
+    group by 1, 2
+
+),
+
+single_lead_periods as (
+
+    select
+        device_source,
+        anonymous_id,
+        min_lead_id as lead_id,
+        cast(1 as {{ dbt.type_bigint() }}) as period_number,
+        cast(null as {{ dbt.type_timestamp() }}) as valid_to,
+        cast(null as {{ dbt.type_timestamp() }}) as valid_from
+
+    from device_leads
+    where min_lead_id = max_lead_id
+
+),
+
+shared_ties as (
+
+    select known_ties.*
+
+    from known_ties
+    inner join device_leads
+        on
+            known_ties.device_source = device_leads.device_source
+            and known_ties.anonymous_id = device_leads.anonymous_id
+    where device_leads.min_lead_id <> device_leads.max_lead_id
+
+),
+
 sequenced as (
 
     select
@@ -64,7 +109,7 @@ sequenced as (
             order by occurred_at, lead_id
         ) as previous_lead_id
 
-    from known_ties
+    from shared_ties
 
 ),
 
@@ -114,6 +159,10 @@ final as (
         case when period_number > 1 then tied_at end as valid_from
 
     from periods
+
+    union all
+
+    select * from single_lead_periods
 
 )
 

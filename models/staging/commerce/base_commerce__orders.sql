@@ -56,22 +56,37 @@ classified as (
 
 -- An order's status is its latest row: every earlier status row of the
 -- order (and any re-delivered copy) counts as a duplicate.
+-- The raw copies serve only raw_row (quarantined rows), so it is built
+-- before the dedup window, which then does not carry them (they were half
+-- its time at 10M events).
+trimmed as (
+
+    select
+        {{ star_except(raw_copy_names(raw_columns)) }},
+        {{ quarantined_raw_row(raw_columns) }} as raw_row
+
+    from classified
+
+),
+
 ranked as (
 
     select
         *,
-        {{ dedup_rank('order_id', '_loaded_at desc') }} as copy_number
+        {{ dedup_rank(
+            'order_id', '_loaded_at desc', relation='trimmed'
+        ) }} as copy_number
 
-    from classified
+    from trimmed
 
 ),
 
 final as (
 
     select
-        {{ star_except(raw_copy_names(raw_columns)) }},
+        {{ star_except(['raw_row']) }},
         {{ row_status() }} as row_status,
-        {{ quarantined_raw_row(raw_columns) }} as raw_row
+        raw_row
 
     from ranked
 
