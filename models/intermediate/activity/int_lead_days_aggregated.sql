@@ -11,13 +11,13 @@
 
 with
 
-events as (
+events as {{ inline_cte() }} (
 
     select * from {{ ref('int_lead_events_unioned') }}
 
 ),
 
-sessions as (
+sessions as {{ inline_cte() }} (
 
     select * from {{ ref('int_lead_sessions_grouped') }}
 

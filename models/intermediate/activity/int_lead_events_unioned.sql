@@ -36,7 +36,7 @@ event_catalog as (
 
 {% if is_incremental() %}
 
-    stored_events as (
+    stored_events as {{ inline_cte() }} (
 
         select * from {{ this }}
 
@@ -44,7 +44,7 @@ event_catalog as (
 
 {% endif %}
 
-events_joined_to_leads as (
+events_joined_to_leads as {{ inline_cte() }} (
 
     select
         events.*,

@@ -1,6 +1,6 @@
 with
 
-message_events as (
+message_events as {{ inline_cte() }} (
 
     select * from {{ ref('stg_messaging__message_events') }}
 
