@@ -49,6 +49,7 @@ FINAL_AS_OF = date(2026, 6, 30)
 STREAM = "intermediate.int_lead_events_unioned"
 # Each incremental model, and a CTE only its incremental branch has.
 INCREMENTAL_MODELS = {
+    "int_events_attributed": "changed_identities",
     "int_lead_events_unioned": "leads_to_replace",
     "int_lead_days_aggregated": "lead_days_to_refresh",
 }

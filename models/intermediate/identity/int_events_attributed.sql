@@ -1,41 +1,45 @@
+{#- Incremental by events; see the model's YAML for what a run rewrites
+    and why it equals a full refresh. A table on Spark
+    (lead_incremental_config). -#}
+{{
+    config(**lead_incremental_config(
+        unique_key='event_key',
+        marker_column='source_table',
+        post_hook=["{{ store_attribution_identities() }}"],
+    ))
+}}
+
+{#- Each source: its staging model and the columns naming an identity
+    (identity_type of attribution_identities). -#}
+{%- set sources = [
+    ('message_events', 'stg_messaging__message_events', [
+        ('lead_id', 'lead'),
+        ('address_phone_hash', 'phone'),
+        ('address_email_hash', 'email'),
+    ]),
+    ('app_events', 'stg_app__events', [
+        ('user_id', 'lead'), ('anonymous_id', 'app_events'),
+    ]),
+    ('web_events', 'stg_web__events', [
+        ('user_id', 'lead'), ('anonymous_id', 'web_events'),
+    ]),
+    ('calls', 'stg_telephony__calls', [
+        ('lead_id', 'lead'), ('phone_hash', 'phone'),
+    ]),
+    ('orders', 'stg_commerce__orders', [('lead_id', 'lead')]),
+    ('privacy_requests', 'stg_crm__privacy_requests', [('lead_id', 'lead')]),
+] -%}
+
 with
 
-message_events as {{ inline_cte() }} (
+{% for source, model, identities in sources %}
+    staged_{{ source }} as {{ inline_cte() }} (
 
-    select * from {{ ref('stg_messaging__message_events') }}
+        select * from {{ ref(model) }}
 
-),
+    ),
 
-app_events as (
-
-    select * from {{ ref('stg_app__events') }}
-
-),
-
-web_events as (
-
-    select * from {{ ref('stg_web__events') }}
-
-),
-
-calls as (
-
-    select * from {{ ref('stg_telephony__calls') }}
-
-),
-
-orders as (
-
-    select * from {{ ref('stg_commerce__orders') }}
-
-),
-
-privacy_requests as (
-
-    select * from {{ ref('stg_crm__privacy_requests') }}
-
-),
-
+{% endfor %}
 leads as (
 
     select * from {{ ref('stg_crm__leads') }}
@@ -53,6 +57,167 @@ devices as (
     select * from {{ ref('int_device_leads_mapped') }}
 
 ),
+
+{% if is_incremental() %}
+
+    stored_events as {{ inline_cte() }} (
+
+        select * from {{ this }}
+
+    ),
+
+    -- A staged event row never changes once written (first write wins; an
+    -- order's new status is a new row with a new _loaded_at), so rows
+    -- gained or lost show as a load (_loaded_at) of a source whose staged
+    -- and stored row counts differ: a day's new loads, a row staged late
+    -- with an old stamp, a superseded order status, an erased event.
+    current_loads as (
+
+        {% for source, model, identities in sources %}
+            select
+                '{{ source }}' as source_table,
+                _loaded_at,
+                count(*) as events
+
+            from staged_{{ source }}
+            group by 1, 2
+            {{ 'union all' if not loop.last }}
+        {% endfor %}
+
+    ),
+
+    stored_loads as (
+
+        select
+            source_table,
+            _loaded_at,
+            count(*) as events
+
+        from stored_events
+        group by 1, 2
+
+    ),
+
+    changed_loads as (
+
+        select
+            coalesce(
+                current_loads.source_table, stored_loads.source_table
+            ) as source_table,
+            coalesce(current_loads._loaded_at, stored_loads._loaded_at)
+                as _loaded_at
+
+        from current_loads
+        full outer join stored_loads
+            on
+                current_loads.source_table = stored_loads.source_table
+                and current_loads._loaded_at = stored_loads._loaded_at
+        where current_loads.events is distinct from stored_loads.events
+
+    ),
+
+    -- The identity maps now and as the last run stored them (small: one
+    -- row per lead, contact and device period). An identity with a row
+    -- gained, lost or changed can move its events to another lead.
+    current_identities as (
+
+        {{ attribution_identities('leads', 'contacts', 'devices') }}
+
+    ),
+
+    stored_identities as (
+
+        {{ stored_attribution_identities() }}
+
+    ),
+
+    identities_gained as (
+
+        select * from current_identities
+        except
+        select * from stored_identities
+
+    ),
+
+    identities_lost as (
+
+        select * from stored_identities
+        except
+        select * from current_identities
+
+    ),
+
+    changed_identities as (
+
+        select distinct
+            identity_type,
+            case
+                when identity_type = 'lead' then lead_id
+                when identity_type in ('phone', 'email') then contact_hash
+                else anonymous_id
+            end as identity
+
+        from (
+            select * from identities_gained
+            union all
+            select * from identities_lost
+        ) as differing
+
+    ),
+
+    -- The rows to (re)attribute: those of a changed load or naming a
+    -- changed identity (rows without a load time, never expected, always).
+    {% for source, model, identities in sources %}
+        touched_{{ source }} as {{ inline_cte() }} (
+
+            select * from staged_{{ source }}
+            where
+                _loaded_at is null
+                or _loaded_at in (
+                    select _loaded_at from changed_loads
+                    where source_table = '{{ source }}'
+                )
+                {%- for column, identity_type in identities %}
+                    or {{ column }} in (
+                        select identity from changed_identities
+                        where identity_type = '{{ identity_type }}'
+                    )
+                {%- endfor %}
+
+        ),
+
+    {% endfor %}
+    -- is_first_of_type ranks the events of a message key, so every event
+    -- of a touched key is re-read and each key is ranked whole.
+    message_events as {{ inline_cte() }} (
+
+        select * from staged_message_events
+        where coalesce(message_id, event_id) in (
+            select coalesce(message_id, event_id)
+            from touched_message_events
+        )
+
+    ),
+
+    {% for source, model, identities in sources[1:] %}
+        {{ source }} as (
+
+            select * from touched_{{ source }}
+
+        ),
+
+    {% endfor %}
+{% else %}
+
+    {% for source, model, identities in sources %}
+        {{ source }} as {{ inline_cte() if loop.first }} (
+
+            select * from staged_{{ source }}
+
+        ),
+
+    {% endfor %}
+{% endif %}
 
 known_leads as (
 
@@ -325,3 +490,27 @@ final as (
 )
 
 select * from final
+{%- if is_incremental() %}
+
+    -- One marker row (source_table NULL) per stored event to replace or
+    -- drop: every row written again, and every stored row of a changed
+    -- load. The replace_marked strategy deletes them before the insert.
+    -- BY NAME fills the other columns with NULL.
+    union all by name
+
+    select event_key
+
+    from (
+        select event_key from final
+
+        union
+
+        select stored_events.event_key
+
+        from stored_events
+        inner join changed_loads
+            on
+                stored_events.source_table = changed_loads.source_table
+                and stored_events._loaded_at = changed_loads._loaded_at
+    ) as markers
+{%- endif %}
