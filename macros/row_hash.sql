@@ -12,3 +12,17 @@
 {% macro duckdb__row_hash(relation) -%}
     hash({{ relation }})
 {%- endmacro %}
+
+
+{#- A 64-bit hash of a few columns (SQL expressions) of a row. -#}
+{% macro columns_hash(columns) -%}
+    {{ return(adapter.dispatch('columns_hash', 'leadpulse')(columns)) }}
+{%- endmacro %}
+
+{% macro default__columns_hash(columns) -%}
+    xxhash64({{ columns | join(', ') }})
+{%- endmacro %}
+
+{% macro duckdb__columns_hash(columns) -%}
+    hash({{ columns | join(', ') }})
+{%- endmacro %}

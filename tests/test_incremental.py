@@ -50,12 +50,15 @@ STREAM = "intermediate.int_lead_events_unioned"
 # Each incremental model, and a CTE only its incremental branch has.
 INCREMENTAL_MODELS = {
     "int_events_attributed": "changed_identities",
-    "int_lead_events_unioned": "leads_to_replace",
+    "int_lead_events_unioned": "rezoned_leads",
     "int_lead_days_aggregated": "lead_days_to_refresh",
 }
 # Kept run by run on purpose (SPEC §6): differs from a one-off rebuild.
 HISTORY_MODEL = "model.leadpulse.fct_lead_state_history"
 COMPARED_SCHEMAS = ("intermediate", "marts")
+# Stamped by each run (int_events_attributed): differs between the two
+# warehouses by design, like the history.
+RUN_METADATA_COLUMNS = frozenset({"_attributed_at"})
 EXAMPLES = int(os.environ.get("LEADPULSE_PROPERTY_EXAMPLES") or 5)
 
 
@@ -575,6 +578,7 @@ def _snapshot(db: Path, into: Path, side: str, schemas: tuple[str, ...]) -> set[
 
 
 def _compared_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """Every column but run metadata (when a row was written, not what it holds)."""
     rows = con.execute(
         "select column_name, data_type from information_schema.columns"
         " where table_schema = 'main' and table_name = ? order by ordinal_position",
@@ -583,6 +587,7 @@ def _compared_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     return [
         f'round("{col}", 9)' if typ in ("DOUBLE", "FLOAT", "REAL") else f'"{col}"'
         for col, typ in rows
+        if col not in RUN_METADATA_COLUMNS
     ]
 
 

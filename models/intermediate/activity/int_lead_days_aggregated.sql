@@ -11,9 +11,12 @@
 
 with
 
+-- The stream's rows without attribution's run stamp, which says when a
+-- row was written, not what it holds.
 events as {{ inline_cte() }} (
 
-    select * from {{ ref('int_lead_events_unioned') }}
+    select {{ star_except(['_attributed_at']) }}
+    from {{ ref('int_lead_events_unioned') }}
 
 ),
 

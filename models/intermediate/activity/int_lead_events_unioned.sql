@@ -1,22 +1,16 @@
-{#- Incremental by events and whole leads; see the model's YAML for what
-    a run writes and why it equals a full refresh. -#}
+{#- Incremental by events; see the model's YAML for what a run writes and
+    why it equals a full refresh. -#}
 {#- Spark's plain parquet tables have no DELETE: a full rebuild there
     (lead_incremental_config). -#}
 {{
-    config(**lead_incremental_config(marker_column='event_key'))
+    config(**lead_incremental_config(
+        unique_key='event_key', marker_column='source_table'
+    ))
 }}
-
-{#- What can change in a stored event's row while its key stays (besides
-    its lead, which the fingerprints always cover). The rest is fixed by
-    the staged row, and staged event rows never change (first write wins);
-    an order's new status is a new _loaded_at. -#}
-{%- set mutable_columns = [
-    'attributed_by', 'is_first_of_type', 'lead_timezone', '_loaded_at',
-] -%}
 
 with
 
-events as (
+events as {{ inline_cte() }} (
 
     select * from {{ ref('int_events_attributed') }}
 
@@ -42,201 +36,190 @@ event_catalog as (
 
     ),
 
+    -- Attribution stamps each row it writes with its run (_attributed_at,
+    -- increasing): the rows stamped after the newest stamp stored here are
+    -- those written since this model last read, new or rewritten (new
+    -- events, re-attributed ones, new first-of-type flags, an order's new
+    -- status). An event attribution rewrote that no longer reaches a lead
+    -- is among them too: it leaves the stream.
+    read_until as (
+
+        select max(_attributed_at) as attributed_at
+        from stored_events
+
+    ),
+
+    rewritten_events as {{ inline_cte() }} (
+
+        select events.event_key
+
+        from events
+        cross join read_until
+        where
+            read_until.attributed_at is null
+            or events._attributed_at > read_until.attributed_at
+
+    ),
+
+    -- A lead's new time zone moves the local time of all its events.
+    rezoned_leads as (
+
+        select stored_zones.lead_id
+
+        from (
+            select distinct
+                lead_id,
+                lead_timezone
+            from stored_events
+        ) as stored_zones
+        inner join leads
+            on stored_zones.lead_id = leads.lead_id
+        where stored_zones.lead_timezone is distinct from leads.timezone
+
+    ),
+
+    events_in_scope as (
+
+        select events.*
+
+        from events
+        cross join read_until
+        where
+            read_until.attributed_at is null
+            or events._attributed_at > read_until.attributed_at
+            or events.lead_id in (
+                select rezoned_leads.lead_id from rezoned_leads
+            )
+
+    ),
+
+    -- The events the stream holds now (a lead and a catalog entry), only
+    -- the columns the load comparison reads.
+    streamed_events as {{ inline_cte() }} (
+
+        select
+            events.event_key,
+            events.source_table,
+            events._loaded_at
+
+        from events
+        inner join leads
+            on events.lead_id = leads.lead_id
+        inner join event_catalog
+            on
+                events.source_table = event_catalog.source_table
+                and events.event_type = event_catalog.event_type
+
+    ),
+
+    -- Stored events whose attributed row is gone (an erased event) show in
+    -- a load hour (load_hours) whose rows differ from those stored.
+    current_loads as (
+
+        {{ load_hours('streamed_events', 'source_table', 'event_key') }}
+
+    ),
+
+    stored_loads as (
+
+        {{ load_hours('stored_events', 'source_table', 'event_key') }}
+
+    ),
+
+    changed_loads as (
+
+        {{ changed_load_hours('current_loads', 'stored_loads') }}
+
+    ),
+
+    {% for side, relation in [
+        ('current', 'streamed_events'), ('stored', 'stored_events')
+    ] %}
+        {{ side }}_keys_of_changed_loads as (
+
+            select {{ relation }}.event_key
+
+            from {{ relation }}
+            inner join changed_loads
+                on
+                    {{ relation }}.source_table = changed_loads.source_table
+                    and {{ load_hour(relation ~ '._loaded_at') }}
+                    = changed_loads.loaded_hour
+
+        ),
+
+    {% endfor %}
+    vanished_events as (
+
+        select stored_keys_of_changed_loads.event_key
+
+        from stored_keys_of_changed_loads
+        left join current_keys_of_changed_loads
+            on
+                stored_keys_of_changed_loads.event_key
+                = current_keys_of_changed_loads.event_key
+        where current_keys_of_changed_loads.event_key is null
+
+    ),
+
+    -- Each stored row to delete first: its event was rewritten upstream,
+    -- vanished, or belongs to a lead with a new time zone.
+    replaced_events as (
+
+        select rewritten_events.event_key from rewritten_events
+
+        union
+
+        select vanished_events.event_key from vanished_events
+
+        union
+
+        select stored_events.event_key
+
+        from stored_events
+        inner join rezoned_leads
+            on stored_events.lead_id = rezoned_leads.lead_id
+
+    ),
+
+{% else %}
+
+    events_in_scope as (
+
+        select * from events
+
+    ),
+
 {% endif %}
 
-events_joined_to_leads as {{ inline_cte() }} (
+events_to_classify as (
 
     select
-        events.*,
+        events_in_scope.*,
         leads.timezone as lead_timezone,
         event_catalog.interaction_type,
         event_catalog.depth as catalog_depth,
         event_catalog.is_engagement as catalog_is_engagement,
         event_catalog.is_mobile as catalog_is_mobile,
         event_catalog.weight as catalog_weight,
-        (events.event_type = 'opt_out' or events.is_opt_out_keyword)
-            as is_opt_out,
-        (events.event_type = 'opt_in' or events.is_opt_in_keyword)
-            as is_opt_in
+        (
+            events_in_scope.event_type = 'opt_out'
+            or events_in_scope.is_opt_out_keyword
+        ) as is_opt_out,
+        (
+            events_in_scope.event_type = 'opt_in'
+            or events_in_scope.is_opt_in_keyword
+        ) as is_opt_in
 
-    from events
+    from events_in_scope
     inner join leads
-        on events.lead_id = leads.lead_id
+        on events_in_scope.lead_id = leads.lead_id
     inner join event_catalog
         on
-            events.source_table = event_catalog.source_table
-            and events.event_type = event_catalog.event_type
+            events_in_scope.source_table = event_catalog.source_table
+            and events_in_scope.event_type = event_catalog.event_type
 
 ),
-
-{% if is_incremental() %}
-
-    -- SPEC §7: rows loaded since the newest stored row minus the lookback.
-    refresh_window as (
-
-        {{ late_arrival_cutoff('stored_events') }}
-
-    ),
-
-    -- Every lead's events as one order-independent fingerprint (bit_xor
-    -- of a hash per event) of their keys, leads and mutable columns, now
-    -- and as stored: two hash aggregates, not a join of every event with
-    -- every stored one. An event gained, lost, moved or changed changes
-    -- the fingerprint of each lead it touches; so does a new time zone.
-    {% for side, relation in [
-        ('current', 'events_joined_to_leads'), ('stored', 'stored_events')
-    ] %}
-        {{ side }}_event_states as (
-
-            select
-                lead_id,
-                event_key,
-                {{ mutable_columns | join(', ') }}
-
-            from {{ relation }}
-
-        ),
-
-        {{ side }}_lead_states as (
-
-            select
-                lead_id,
-                {{ lead_fingerprint(row_hash(side ~ '_event_states')) }}
-                    as events_fingerprint
-
-            from {{ side }}_event_states
-            group by 1
-
-        ),
-
-    {% endfor %}
-    -- Events loaded inside the lookback whose key the stream does not
-    -- hold yet: what a day's loads add.
-    recent_events as (
-
-        select events_joined_to_leads.*
-
-        from events_joined_to_leads
-        inner join refresh_window
-            on events_joined_to_leads._loaded_at >= refresh_window.loaded_since
-
-    ),
-
-    recent_keys_stored as (
-
-        select stored_events.event_key
-
-        from stored_events
-        where stored_events.event_key in (
-            select recent_events.event_key from recent_events
-        )
-
-    ),
-
-    new_events as (
-
-        select recent_events.*
-
-        from recent_events
-        left join recent_keys_stored
-            on recent_events.event_key = recent_keys_stored.event_key
-        where recent_keys_stored.event_key is null
-
-    ),
-
-    new_event_states as (
-
-        select
-            lead_id,
-            event_key,
-            {{ mutable_columns | join(', ') }}
-
-        from new_events
-
-    ),
-
-    new_lead_states as (
-
-        select
-            lead_id,
-            {{ lead_fingerprint(row_hash('new_event_states')) }}
-                as events_fingerprint
-
-        from new_event_states
-        group by 1
-
-    ),
-
-    -- A lead whose fingerprint changed by exactly its new events only
-    -- gained them: they are appended. Any other change (an event lost,
-    -- moved or re-attributed, a new first-of-type flag, time zone or
-    -- order status, a row staged late with an old stamp) replaces the
-    -- lead's rows whole, old lead and new alike.
-    leads_compared as (
-
-        select
-            coalesce(
-                current_lead_states.lead_id, stored_lead_states.lead_id
-            ) as lead_id,
-            current_lead_states.lead_id is not null
-            and new_lead_states.lead_id is not null
-            and xor(
-                coalesce(stored_lead_states.events_fingerprint, 0),
-                new_lead_states.events_fingerprint
-            ) = current_lead_states.events_fingerprint as only_gained_new
-
-        from current_lead_states
-        full outer join stored_lead_states
-            on current_lead_states.lead_id = stored_lead_states.lead_id
-        left join new_lead_states
-            on current_lead_states.lead_id = new_lead_states.lead_id
-        where
-            current_lead_states.events_fingerprint
-            is distinct from stored_lead_states.events_fingerprint
-
-    ),
-
-    leads_to_replace as (
-
-        select lead_id from leads_compared
-        where not only_gained_new
-
-    ),
-
-    leads_to_append as (
-
-        select lead_id from leads_compared
-        where only_gained_new
-
-    ),
-
-    events_to_classify as (
-
-        select events_joined_to_leads.*
-
-        from events_joined_to_leads
-        inner join leads_to_replace
-            on events_joined_to_leads.lead_id = leads_to_replace.lead_id
-
-        union all
-
-        select new_events.*
-
-        from new_events
-        inner join leads_to_append
-            on new_events.lead_id = leads_to_append.lead_id
-
-    ),
-
-{% else %}
-
-    events_to_classify as (
-
-        select * from events_joined_to_leads
-
-    ),
-
-{% endif %}
 
 classified as (
 
@@ -311,7 +294,8 @@ final as (
         classified.lead_timezone,
         classified.occurred_local_at,
         {{ daypart('classified.occurred_local_at') }} as daypart,
-        classified._loaded_at
+        classified._loaded_at,
+        classified._attributed_at
 
     from classified
 
@@ -320,13 +304,12 @@ final as (
 select * from final
 {%- if is_incremental() %}
 
-    -- One marker row (event_key NULL) per lead to replace: the
-    -- replace_marked strategy deletes the lead's stored rows first. BY
-    -- NAME fills the other columns with NULL (DuckDB; the model is a
-    -- table on Spark).
+    -- One marker row (source_table NULL) per stored event to delete
+    -- first (replace_marked). BY NAME fills the other columns with NULL
+    -- (DuckDB; the model is a table on Spark).
     union all by name
 
-    select lead_id
+    select event_key
 
-    from leads_to_replace
+    from replaced_events
 {%- endif %}

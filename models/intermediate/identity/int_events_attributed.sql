@@ -9,30 +9,32 @@
     ))
 }}
 
-{#- Each source: its staging model and the columns naming an identity
-    (identity_type of attribution_identities). -#}
+{#- Each source: its staging model, its id column and the columns naming
+    an identity (identity_type of attribution_identities). -#}
 {%- set sources = [
-    ('message_events', 'stg_messaging__message_events', [
+    ('message_events', 'stg_messaging__message_events', 'event_id', [
         ('lead_id', 'lead'),
         ('address_phone_hash', 'phone'),
         ('address_email_hash', 'email'),
     ]),
-    ('app_events', 'stg_app__events', [
+    ('app_events', 'stg_app__events', 'event_id', [
         ('user_id', 'lead'), ('anonymous_id', 'app_events'),
     ]),
-    ('web_events', 'stg_web__events', [
+    ('web_events', 'stg_web__events', 'event_id', [
         ('user_id', 'lead'), ('anonymous_id', 'web_events'),
     ]),
-    ('calls', 'stg_telephony__calls', [
+    ('calls', 'stg_telephony__calls', 'call_id', [
         ('lead_id', 'lead'), ('phone_hash', 'phone'),
     ]),
-    ('orders', 'stg_commerce__orders', [('lead_id', 'lead')]),
-    ('privacy_requests', 'stg_crm__privacy_requests', [('lead_id', 'lead')]),
+    ('orders', 'stg_commerce__orders', 'order_id', [('lead_id', 'lead')]),
+    ('privacy_requests', 'stg_crm__privacy_requests', 'request_id', [
+        ('lead_id', 'lead'),
+    ]),
 ] -%}
 
 with
 
-{% for source, model, identities in sources %}
+{% for source, model, id_column, identities in sources %}
     staged_{{ source }} as {{ inline_cte() }} (
 
         select * from {{ ref(model) }}
@@ -68,19 +70,13 @@ devices as (
 
     -- A staged event row never changes once written (first write wins; an
     -- order's new status is a new row with a new _loaded_at), so rows
-    -- gained or lost show as a load (_loaded_at) of a source whose staged
-    -- and stored row counts differ: a day's new loads, a row staged late
-    -- with an old stamp, a superseded order status, an erased event.
+    -- gained or lost show in the load hours (load_hours) whose staged and
+    -- stored rows differ: a day's new loads, a row staged late with an old
+    -- stamp, a superseded order status, an erased event.
     current_loads as (
 
-        {% for source, model, identities in sources %}
-            select
-                '{{ source }}' as source_table,
-                _loaded_at,
-                count(*) as events
-
-            from staged_{{ source }}
-            group by 1, 2
+        {% for source, model, id_column, identities in sources %}
+            {{ load_hours('staged_' ~ source, "'" ~ source ~ "'", id_column) }}
             {{ 'union all' if not loop.last }}
         {% endfor %}
 
@@ -88,31 +84,13 @@ devices as (
 
     stored_loads as (
 
-        select
-            source_table,
-            _loaded_at,
-            count(*) as events
-
-        from stored_events
-        group by 1, 2
+        {{ load_hours('stored_events', 'source_table', 'source_event_id') }}
 
     ),
 
     changed_loads as (
 
-        select
-            coalesce(
-                current_loads.source_table, stored_loads.source_table
-            ) as source_table,
-            coalesce(current_loads._loaded_at, stored_loads._loaded_at)
-                as _loaded_at
-
-        from current_loads
-        full outer join stored_loads
-            on
-                current_loads.source_table = stored_loads.source_table
-                and current_loads._loaded_at = stored_loads._loaded_at
-        where current_loads.events is distinct from stored_loads.events
+        {{ changed_load_hours('current_loads', 'stored_loads') }}
 
     ),
 
@@ -167,14 +145,14 @@ devices as (
 
     -- The rows to (re)attribute: those of a changed load or naming a
     -- changed identity (rows without a load time, never expected, always).
-    {% for source, model, identities in sources %}
+    {% for source, model, id_column, identities in sources %}
         touched_{{ source }} as {{ inline_cte() }} (
 
             select * from staged_{{ source }}
             where
                 _loaded_at is null
-                or _loaded_at in (
-                    select _loaded_at from changed_loads
+                or {{ load_hour('_loaded_at') }} in (
+                    select loaded_hour from changed_loads
                     where source_table = '{{ source }}'
                 )
                 {%- for column, identity_type in identities %}
@@ -199,7 +177,7 @@ devices as (
 
     ),
 
-    {% for source, model, identities in sources[1:] %}
+    {% for source, model, id_column, identities in sources[1:] %}
         {{ source }} as (
 
             select * from touched_{{ source }}
@@ -209,7 +187,7 @@ devices as (
     {% endfor %}
 {% else %}
 
-    {% for source, model, identities in sources %}
+    {% for source, model, id_column, identities in sources %}
         {{ source }} as {{ inline_cte() if loop.first }} (
 
             select * from staged_{{ source }}
@@ -218,6 +196,31 @@ devices as (
 
     {% endfor %}
 {% endif %}
+
+-- When each row was attributed: the run's start, kept increasing from run
+-- to run whatever the clock does, so the stream can read the rows written
+-- since it last read (int_lead_events_unioned).
+run_stamp as (
+
+    select
+        {%- set started_at -%}
+            cast(
+                '{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}'
+                as {{ dbt.type_timestamp() }}
+            )
+        {%- endset %}
+        {%- if is_incremental() %}
+            greatest(
+                {{ started_at }},
+                {{ dbt.dateadd('microsecond', 1, 'max(_attributed_at)') }}
+            ) as attributed_at
+
+        from stored_events
+        {%- else %}
+            {{ started_at }} as attributed_at
+        {%- endif %}
+
+),
 
 known_leads as (
 
@@ -482,10 +485,12 @@ unioned as (
 final as (
 
     select
-        *,
-        source_table || ':' || source_event_id as event_key
+        unioned.*,
+        run_stamp.attributed_at as _attributed_at,
+        unioned.source_table || ':' || unioned.source_event_id as event_key
 
     from unioned
+    cross join run_stamp
 
 )
 
@@ -511,6 +516,7 @@ select * from final
         inner join changed_loads
             on
                 stored_events.source_table = changed_loads.source_table
-                and stored_events._loaded_at = changed_loads._loaded_at
+                and {{ load_hour('stored_events._loaded_at') }}
+                = changed_loads.loaded_hour
     ) as markers
 {%- endif %}

@@ -145,6 +145,10 @@ final as (
 
     select
         {{ star_except(['raw_row']) }},
+        -- Hashed once, as the row is staged, not at every read of the
+        -- stg_ view (SHA-256 of every row cost seconds per read at 10M).
+        {{ pseudonymize('address_phone_e164') }} as address_phone_hash,
+        {{ pseudonymize('address_email') }} as address_email_hash,
         {{ row_status() }} as row_status,
         raw_row
 

@@ -105,6 +105,9 @@ final as (
 
     select
         {{ star_except(['raw_row']) }},
+        -- Hashed once, as the row is staged, not at every read of the
+        -- stg_ view (SHA-256 of every row cost seconds per read at 10M).
+        {{ pseudonymize('phone_e164') }} as phone_hash,
         {{ row_status() }} as row_status,
         raw_row
 

@@ -12,7 +12,7 @@ final as (
         call_id,
         lead_id,
         phone_e164,
-        {{ pseudonymize('phone_e164') }} as phone_hash,
+        phone_hash,
         has_malformed_phone,
         direction,
         status,
