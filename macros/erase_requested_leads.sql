@@ -19,7 +19,10 @@
        rather than rebuild from raw, so they are purged like the rest). Stored test
        failures (schemas named *dbt_test__audit) name leads in columns of
        any name, so while an erasure is new (not yet compacted) they are
-       dropped whole; the build's tests store them again.
+       dropped whole; the build's tests store them again. Built tables
+       are checked against new tombstones only (purged_at not set yet):
+       every table is built from raw after this hook purged raw, so a
+       purged lead's rows cannot come back to them.
 
     Every step is idempotent and matches on hashes, so a run killed half
     way is completed by the next one, and a re-delivered raw row of an
@@ -28,9 +31,9 @@
     leadpulse harness compacts the DuckDB file afterwards, so the deleted
     bytes leave the file too.
 
-    Cost: the hook runs before every dbt invocation and re-checks every row
-    (re-delivered rows can arrive with any _loaded_at, so no watermark is
-    trusted), but each check normalizes and hashes the distinct values of
+    Cost: the hook runs before every dbt invocation and re-checks every raw
+    row (re-delivered rows can arrive with any _loaded_at, so no watermark
+    is trusted), but each check normalizes and hashes the distinct values of
     its column(s), not every row, then matches rows on the plain value by a
     semi-join within the statement (_erased). Checks of an identifier type
     without tombstones are left out, and a statement without checks is not
@@ -79,7 +82,14 @@
         ~ 'identifier_type ' ~ dbt.type_string() ~ ', '
         ~ 'identifier_hash ' ~ dbt.type_string() ~ ', '
         ~ 'erased_at ' ~ dbt.type_timestamp() ~ ', '
-        ~ 'compacted_at ' ~ dbt.type_timestamp() ~ ')'
+        ~ 'compacted_at ' ~ dbt.type_timestamp() ~ ', '
+        ~ 'purged_at ' ~ dbt.type_timestamp() ~ ')'
+    ) -%}
+    {#- Warehouses from before purged_at: their tombstones count as not
+        purged, so the built tables are checked against them once more. -#}
+    {%- do run_query(
+        'alter table ' ~ tombstones ~ ' add column if not exists purged_at '
+        ~ dbt.type_timestamp()
     ) -%}
 
     {%- if 'privacy_requests' in raw -%}
@@ -97,11 +107,27 @@
     ) -%}
         {%- do run_query(statement) -%}
     {%- endfor -%}
-    {%- for statement in leadpulse._erasure_built_deletes(
-        tombstones, types
-    ) -%}
-        {%- do run_query(statement) -%}
-    {%- endfor -%}
+    {#- Built tables are checked against new tombstones only: a table is
+        built from raw after this hook purged raw, so once a tombstone's
+        rows are gone from every built table (purged_at), none comes back.
+        Raw is checked against every tombstone, on every run. -#}
+    {%- set unpurged -%}
+        (select * from {{ tombstones }} where purged_at is null)
+    {%- endset -%}
+    {%- set new_types = run_query(
+        'select distinct identifier_type from ' ~ unpurged ~ ' as unpurged'
+    ).columns[0].values() | list -%}
+    {%- if new_types -%}
+        {%- for statement in leadpulse._erasure_built_deletes(
+            unpurged, new_types
+        ) -%}
+            {%- do run_query(statement) -%}
+        {%- endfor -%}
+        {%- do run_query(
+            'update ' ~ tombstones ~ ' set purged_at = '
+            ~ dbt.current_timestamp() ~ ' where purged_at is null'
+        ) -%}
+    {%- endif -%}
     {%- do leadpulse._erasure_drop_stored_failures(tombstones) -%}
     {{ return('') }}
 {%- endmacro %}
@@ -136,7 +162,7 @@
             ) as candidates
         ) as normalized
         where {{ pseudonymize('identifier') }} in (
-            select identifier_hash from {{ tombstones }}
+            select identifier_hash from {{ tombstones }} as tombstones
             where identifier_type = '{{ identifier_type }}'
         )
     {%- endset -%}
@@ -182,7 +208,10 @@
 
 
 {% macro _erasure_tombstones_insert(raw, tombstones) -%}
-    insert into {{ tombstones }}
+    insert into {{ tombstones }} (
+        request_id, requested_at, identifier_type, identifier_hash,
+        erased_at, compacted_at
+    )
     with
 
     requests as (

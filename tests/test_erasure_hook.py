@@ -11,7 +11,8 @@ the hook):
 1. a request for a lead with no contacts and no devices: only ``lead_id``
    tombstones exist, so the phone, email and device statements are not run;
 2. a request for a lead with two CDC versions, phones, emails and a device;
-3. nothing new: rows of the erased lead re-delivered since are deleted.
+3. nothing new: rows of the erased lead re-delivered since are deleted
+   from raw, and the built tables are not checked again.
 """
 
 from __future__ import annotations
@@ -149,6 +150,7 @@ def _keys(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
 class Phase:
     left: dict[str, list[tuple]]
     tombstones: list[tuple[str, str]]  # (request_id, identifier_type)
+    unpurged: int  # tombstones the built tables were not checked against yet
     log: str  # this run's part of dbt.log
 
 
@@ -163,12 +165,15 @@ def _run_hook(root: Path) -> Phase:
         tombstones = con.execute(
             "select request_id, identifier_type from privacy.erased_identifiers order by all"
         ).fetchall()
+        (unpurged,) = con.execute(
+            "select count(*) from privacy.erased_identifiers where purged_at is null"
+        ).fetchone()
     finally:
         con.close()
     with log.open(encoding="utf-8") as handle:
         handle.seek(before)
         text = handle.read()
-    return Phase(left, tombstones, text)
+    return Phase(left, tombstones, unpurged, text)
 
 
 @pytest.fixture(scope="module")
@@ -275,3 +280,15 @@ def test_rerun_deletes_redelivered_rows_and_adds_no_tombstone(phases: list[Phase
     assert third.left == second.left | {
         "leads": sorted(second.left["leads"] + [("L7", None, "g@example.com")]),
     }
+
+
+def test_built_tables_are_checked_against_new_tombstones_only(phases: list[Phase]) -> None:
+    """Raw is re-checked on every run; built tables only while a tombstone is new."""
+    first, second, third = phases
+    assert [phase.unpurged for phase in phases] == [0, 0, 0]
+    # Phase 2 checks the built table against pr1's tombstones, not pr8's.
+    assert "erasure_probe" in first.log and "erasure_probe" in second.log
+    assert second.log.count("purged_at is null") >= 1
+    # Phase 3: nothing new, so no built table is read; raw still is.
+    assert "erasure_probe" not in third.log
+    assert 'delete from "' in third.log and '"raw"."message_events"' in third.log
