@@ -55,20 +55,22 @@ population as (
 -- Days after the as-of day are left out, so a rebuild with an earlier
 -- as_of_date sees the past as it was. The left join keeps leads without
 -- activity (one row of NULLs that every window sum counts as 0).
+-- A lead-day's counts are summed as integers: DuckDB sums a bigint into a
+-- 128-bit integer, which made the ~55 window sums below take twice as
+-- long (1.8 s of 4.4 at 10M events); the sums are cast back to bigint.
 days_to_date as (
 
     select
         population.lead_id,
         population.created_at,
-        {% for column in counts_90d %}
-            lead_days.{{ column }},
+        {% for column in counts_90d + [
+            'engagement_events', 'non_passive_engagements', 'product_views'
+        ] %}
+            cast(lead_days.{{ column }} as {{ int_type }}) as {{ column }},
         {% endfor %}
         lead_days.activity_date,
         lead_days.is_engaged,
-        lead_days.engagement_events,
-        lead_days.non_passive_engagements,
         lead_days.engagement_weight,
-        lead_days.product_views,
         lead_days.last_cart_added_at,
         lead_days.last_order_at,
         lead_days.revenue,
