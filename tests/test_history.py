@@ -29,7 +29,7 @@ import pytest
 from leadpulse import paths
 
 AS_OF = date(2026, 6, 30)
-FIRST_DAY = date(2026, 6, 1)  # a 30-day backfill
+FIRST_DAY = date(2026, 6, 11)  # a 20-day backfill
 LEADS = 300
 DAYS = 120
 SEED = 11
