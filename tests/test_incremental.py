@@ -51,6 +51,7 @@ STREAM = "intermediate.int_lead_events_unioned"
 INCREMENTAL_MODELS = {
     "int_events_attributed": "changed_identities",
     "int_lead_events_unioned": "rezoned_leads",
+    "int_lead_sessions_grouped": "continued_leads",
     "int_lead_days_aggregated": "lead_days_to_refresh",
 }
 # Kept run by run on purpose (SPEC §6): differs from a one-off rebuild.

@@ -20,9 +20,12 @@ events as {{ inline_cte() }} (
 
 ),
 
+-- The sessions without the sessions model's bookkeeping (what its next
+-- run compares), which is not what a session holds.
 sessions as {{ inline_cte() }} (
 
-    select * from {{ ref('int_lead_sessions_grouped') }}
+    select {{ star_except(['_prefix_fingerprint', '_loaded_until']) }}
+    from {{ ref('int_lead_sessions_grouped') }}
 
 ),
 

@@ -1,18 +1,37 @@
+{#- Incremental by leads' latest sessions; see the model's YAML for what a
+    run regroups and why it equals a full refresh. -#}
+{#- Spark's plain parquet tables have no DELETE: a full rebuild there
+    (lead_incremental_config). -#}
+{{
+    config(**lead_incremental_config(
+        unique_key='session_id', marker_column='lead_id'
+    ))
+}}
+
+{%- set gap_seconds = var('session_inactivity_minutes') ~ ' * 60' -%}
+
 with
 
-events as (
+events as {{ inline_cte() }} (
 
     select * from {{ ref('int_lead_events_unioned') }}
 
 ),
 
-app_and_web as (
+-- Each event's hash covers what places it in a session, and the gap var:
+-- a new session_inactivity_minutes changes every fingerprint.
+app_and_web as {{ inline_cte() }} (
 
     select
         lead_id,
         source_table,
         event_type,
-        occurred_at
+        occurred_at,
+        _loaded_at,
+        {{ columns_hash([
+            'event_key', 'source_table', 'event_type', 'occurred_at',
+            gap_seconds,
+        ]) }} as event_hash
 
     from events
     -- Events after the as-of day are ignored: a session running past the
@@ -23,6 +42,185 @@ app_and_web as (
         and activity_date <= {{ as_of_date() }}
 
 ),
+
+{% if is_incremental() %}
+
+    stored_sessions as (
+
+        select
+            session_id,
+            lead_id,
+            session_number,
+            session_started_at,
+            _prefix_fingerprint,
+            _loaded_until
+
+        from {{ this }}
+
+    ),
+
+    -- Each stored lead's newest load when its sessions were written (on
+    -- its last session).
+    stored_leads as (
+
+        select
+            lead_id,
+            _loaded_until
+
+        from {{ this }}
+        where _loaded_until is not null
+
+    ),
+
+    -- Per stored lead, the earliest of its events loaded since then.
+    first_new_events as (
+
+        select
+            stored_leads.lead_id,
+            min(
+                case
+                    when app_and_web._loaded_at > stored_leads._loaded_until
+                        then app_and_web.occurred_at
+                end
+            ) as first_new_at
+
+        from stored_leads
+        inner join app_and_web
+            on stored_leads.lead_id = app_and_web.lead_id
+        group by 1
+
+    ),
+
+    -- Where a lead's regrouping starts: its last stored session starting
+    -- at or before its earliest new event (its last session if none is
+    -- new). An event before a session's start cannot join it or a later
+    -- one, so the sessions before this one stand, if the events before
+    -- its start are those it was written with (checked below).
+    regroup_starts as (
+
+        select
+            stored_sessions.lead_id,
+            max(stored_sessions.session_started_at) as session_started_at,
+            arg_max(
+                stored_sessions.session_number,
+                stored_sessions.session_started_at
+            ) as session_number,
+            arg_max(
+                stored_sessions._prefix_fingerprint,
+                stored_sessions.session_started_at
+            ) as prefix_fingerprint
+
+        from stored_sessions
+        inner join first_new_events
+            on stored_sessions.lead_id = first_new_events.lead_id
+        where
+            first_new_events.first_new_at is null
+            or stored_sessions.session_started_at
+            <= first_new_events.first_new_at
+        group by 1
+
+    ),
+
+    -- The fingerprint of each lead's events before that start now, and
+    -- the lead's newest load.
+    prefixes_now as (
+
+        select
+            regroup_starts.lead_id,
+            coalesce(
+                {{ lead_fingerprint(
+                    'case when app_and_web.occurred_at'
+                    ~ ' < regroup_starts.session_started_at'
+                    ~ ' then app_and_web.event_hash end'
+                ) }},
+                0
+            ) as prefix_fingerprint,
+            count(
+                case
+                    when
+                        app_and_web.occurred_at
+                        >= regroup_starts.session_started_at
+                        then 1
+                end
+            ) as events_from_start,
+            max(app_and_web._loaded_at) as loaded_until
+
+        from regroup_starts
+        inner join app_and_web
+            on regroup_starts.lead_id = app_and_web.lead_id
+        group by 1
+
+    ),
+
+    -- Leads regrouped from that start: their events before it are
+    -- unchanged, and some remain from it on. Every other lead (new, with
+    -- an earlier event added, changed or gone, or none left) is regrouped
+    -- whole.
+    continued_leads as materialized (
+
+        select
+            regroup_starts.lead_id,
+            regroup_starts.session_number,
+            regroup_starts.session_started_at,
+            regroup_starts.prefix_fingerprint,
+            prefixes_now.loaded_until
+
+        from regroup_starts
+        inner join prefixes_now
+            on regroup_starts.lead_id = prefixes_now.lead_id
+        where
+            prefixes_now.prefix_fingerprint = regroup_starts.prefix_fingerprint
+            and prefixes_now.events_from_start > 0
+
+    ),
+
+    events_to_group as (
+
+        select
+            app_and_web.*,
+            coalesce(continued_leads.session_number - 1, 0)
+                as sessions_before,
+            coalesce(continued_leads.prefix_fingerprint, 0)
+                as fingerprint_before,
+            continued_leads.loaded_until as lead_loaded_until
+
+        from app_and_web
+        left join continued_leads
+            on app_and_web.lead_id = continued_leads.lead_id
+        where
+            continued_leads.lead_id is null
+            or app_and_web.occurred_at >= continued_leads.session_started_at
+
+    ),
+
+    -- Stored sessions to delete first (replace_marked): a continued
+    -- lead's from its regrouping start on; every one of any other lead.
+    replaced_sessions as (
+
+        select stored_sessions.session_id
+
+        from stored_sessions
+        left join continued_leads
+            on stored_sessions.lead_id = continued_leads.lead_id
+        where
+            continued_leads.lead_id is null
+            or stored_sessions.session_number >= continued_leads.session_number
+
+    ),
+
+{% else %}
+
+    events_to_group as (
+
+        select
+            *,
+            0 as sessions_before
+
+        from app_and_web
+
+    ),
+
+{% endif %}
 
 gaps_marked as (
 
@@ -37,12 +235,12 @@ gaps_marked as (
                     'lag(occurred_at) over (partition by lead_id order by occurred_at, event_type)',
                     'occurred_at',
                     'second'
-                ) }} > {{ var('session_inactivity_minutes') }} * 60
+                ) }} > {{ gap_seconds }}
                 then 1
             else 0
         end as is_session_start
 
-    from app_and_web
+    from events_to_group
 
 ),
 
@@ -50,7 +248,7 @@ numbered as (
 
     select
         *,
-        sum(is_session_start) over (
+        sessions_before + sum(is_session_start) over (
             partition by lead_id
             order by occurred_at, event_type
             rows between unbounded preceding and current row
@@ -73,10 +271,50 @@ sessions as (
         ) as app_events,
         sum(
             case when source_table = 'web_events' then 1 else 0 end
-        ) as web_events
+        ) as web_events,
+        {% if is_incremental() -%}
+            max(fingerprint_before) as fingerprint_before,
+            max(lead_loaded_until) as lead_loaded_until,
+        {% endif -%}
+        {{ lead_fingerprint('event_hash') }} as session_fingerprint,
+        max(_loaded_at) as loaded_until
 
     from numbered
     group by 1, 2
+
+),
+
+-- What the next incremental run compares: on every session, the
+-- fingerprint of the lead's events before it (those of the sessions
+-- grouped before it, after a continued lead's stored ones); on a lead's
+-- last session, the lead's newest load.
+{%- set grouped_before = lead_fingerprint('session_fingerprint') ~ ' over ('
+    ~ 'partition by lead_id order by session_number'
+    ~ ' rows between unbounded preceding and 1 preceding)' %}
+{%- set lead_window = 'over (partition by lead_id)' %}
+sessions_bookkept as (
+
+    select
+        *,
+        {% if is_incremental() -%}
+            xor(fingerprint_before, coalesce({{ grouped_before }}, 0))
+        {%- else -%}
+            coalesce({{ grouped_before }}, 0)
+        {%- endif %} as prefix_fingerprint,
+        case
+            when session_number = max(session_number) {{ lead_window }}
+                then
+                    {% if is_incremental() -%}
+                        coalesce(
+                            lead_loaded_until,
+                            max(loaded_until) {{ lead_window }}
+                        )
+                    {%- else -%}
+                        max(loaded_until) {{ lead_window }}
+                    {%- endif %}
+        end as lead_loaded_until_if_last
+
+    from sessions
 
 ),
 
@@ -98,10 +336,23 @@ final as (
         ) / 60 as session_minutes,
         session_events,
         app_events > 0 as is_app_session,
-        web_events > 0 as is_web_session
+        web_events > 0 as is_web_session,
+        prefix_fingerprint as _prefix_fingerprint,
+        lead_loaded_until_if_last as _loaded_until
 
-    from sessions
+    from sessions_bookkept
 
 )
 
 select * from final
+{%- if is_incremental() %}
+
+    -- One marker row (lead_id NULL) per stored session to delete first
+    -- (replace_marked). BY NAME fills the other columns with NULL (DuckDB;
+    -- the model is a table on Spark).
+    union all by name
+
+    select session_id
+
+    from replaced_sessions
+{%- endif %}
