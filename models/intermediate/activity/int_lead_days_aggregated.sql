@@ -11,12 +11,9 @@
 
 with
 
--- The stream's rows without attribution's run stamp, which says when a
--- row was written, not what it holds.
 events as {{ inline_cte() }} (
 
-    select {{ star_except(['_attributed_at']) }}
-    from {{ ref('int_lead_events_unioned') }}
+    select * from {{ ref('int_lead_events_unioned') }}
 
 ),
 
@@ -34,10 +31,12 @@ sessions as {{ inline_cte() }} (
 -- as one order-independent fingerprint.
 lead_day_input_rows as (
 
+    -- The stream stores each row's hash (_row_hash: its content, not its
+    -- run stamp).
     select
         events.lead_id,
         events.activity_date,
-        {{ row_hash('events') }} as row_hash
+        events._row_hash as row_hash
 
     from events
 

@@ -299,9 +299,23 @@ final as (
 
     from classified
 
+),
+
+-- A hash of each row's content, stored once here for the lead-day
+-- rollup's fingerprints (instead of hashing every stream row at every
+-- run). Not attribution's run stamp: it says when a row was written, not
+-- what it holds.
+hashed as (
+
+    select
+        final.*,
+        {{ row_hash('final', ['_attributed_at']) }} as _row_hash
+
+    from final
+
 )
 
-select * from final
+select * from hashed
 {%- if is_incremental() %}
 
     -- One marker row (source_table NULL) per stored event to delete
