@@ -1,12 +1,15 @@
 {#- What an append-only base_ model reads from its raw table: the whole
     table on a full refresh; on an incremental run only the raw rows not
     staged yet, whenever they were loaded. Raw and staged rows are counted
-    per _loaded_at, and only the _loaded_at values whose counts differ are
-    read. There, rows are matched by (_loaded_at, row fingerprint) as a
-    multiset: a row whose exact copy arrived twice in raw (a re-sent file)
-    is staged twice, a row already staged is not staged again. So a rerun
-    stages nothing twice and a row that reaches raw late with an old
-    _loaded_at is still staged, without hashing every raw row. -#}
+    per load hour (the hour of _loaded_at), and only the hours whose counts
+    differ are read. There, rows are matched by (_loaded_at, row
+    fingerprint) as a multiset: a row whose exact copy arrived twice in raw
+    (a re-sent file) is staged twice, a row already staged is not staged
+    again. So a rerun stages nothing twice and a row that reaches raw late
+    with an old _loaded_at is still staged, without hashing every raw row.
+    Hours, not _loaded_at values: a loader that stamps every row apart
+    makes one group per row (5M at 10M events, 1.2 s per side), an hour is
+    a few thousand groups. -#}
 {% macro unstaged_rows(raw_columns, source_relation) -%}
     {#- unit tests have no `this`; tables never append -#}
     {%- if this is not none
@@ -29,23 +32,23 @@
                         order by loads._loaded_at
                     ) as copy_in_load
                 from {{ source_relation }} as loads
-                where loads._loaded_at in (
-                    select raw_loads._loaded_at
+                where {{ load_hour('loads._loaded_at') }} in (
+                    select raw_loads.loaded_hour
                     from (
                         select
-                            _loaded_at,
+                            {{ load_hour('_loaded_at') }} as loaded_hour,
                             count(*) as raw_rows
                         from {{ source_relation }}
-                        group by _loaded_at
+                        group by 1
                     ) as raw_loads
                     left join (
                         select
-                            _loaded_at,
+                            {{ load_hour('_loaded_at') }} as loaded_hour,
                             count(*) as staged_rows
                         from {{ this }}
-                        group by _loaded_at
+                        group by 1
                     ) as staged_loads
-                        on raw_loads._loaded_at = staged_loads._loaded_at
+                        on raw_loads.loaded_hour = staged_loads.loaded_hour
                     where
                         staged_loads.staged_rows is null
                         or staged_loads.staged_rows <> raw_loads.raw_rows

@@ -42,9 +42,13 @@ event_catalog as (
     -- events, re-attributed ones, new first-of-type flags, an order's new
     -- status). An event attribution rewrote that no longer reaches a lead
     -- is among them too: it leaves the stream.
+    -- (-infinity when nothing is stored: every row is new.)
     read_until as (
 
-        select max(_attributed_at) as attributed_at
+        select
+            coalesce(
+                max(_attributed_at), cast('-infinity' as timestamp)
+            ) as attributed_at
         from stored_events
 
     ),
@@ -55,9 +59,7 @@ event_catalog as (
 
         from events
         cross join read_until
-        where
-            read_until.attributed_at is null
-            or events._attributed_at > read_until.attributed_at
+        where events._attributed_at > read_until.attributed_at
 
     ),
 
@@ -78,16 +80,28 @@ event_catalog as (
 
     ),
 
+    -- Two branches, not one OR: each condition alone is pushed into the
+    -- scan as a filter (the stamp's zone maps skip all but the newest
+    -- rows; no rezoned lead, no rows), so only the rows in scope are read
+    -- in full. With the OR, every column of every attributed row was read
+    -- (about 2 s at 10M events).
     events_in_scope as (
 
         select events.*
 
         from events
         cross join read_until
+        where events._attributed_at > read_until.attributed_at
+
+        union all
+
+        select events.*
+
+        from events
+        cross join read_until
         where
-            read_until.attributed_at is null
-            or events._attributed_at > read_until.attributed_at
-            or events.lead_id in (
+            events._attributed_at <= read_until.attributed_at
+            and events.lead_id in (
                 select rezoned_leads.lead_id from rezoned_leads
             )
 
