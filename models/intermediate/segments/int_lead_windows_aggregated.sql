@@ -32,7 +32,9 @@ leads as (
 
 ),
 
-lead_days as (
+-- Read twice (days_to_date, engaged_days_90d); inlined, each read takes
+-- only its columns.
+lead_days as {{ inline_cte() }} (
 
     select * from {{ ref('int_lead_days_aggregated') }}
 
@@ -153,17 +155,26 @@ rolled_up as (
 
 ),
 
+-- Read from the lead-days, two columns wide: reading days_aged again made
+-- DuckDB materialize every column of every lead-day first (a third of this
+-- model's time at 100M events).
 engaged_days_90d as (
 
     select
-        lead_id,
-        activity_date,
-        lag(activity_date) over (
-            partition by lead_id order by activity_date
+        lead_days.lead_id,
+        lead_days.activity_date,
+        lag(lead_days.activity_date) over (
+            partition by lead_days.lead_id order by lead_days.activity_date
         ) as previous_engaged_date
 
-    from days_aged
-    where is_engaged and {{ in_window(90) }}
+    from lead_days
+    inner join population
+        on lead_days.lead_id = population.lead_id
+    where
+        lead_days.is_engaged
+        and {{ in_window(90, days_ago=days_between(
+            'lead_days.activity_date', as_of_date()
+        )) }}
 
 ),
 

@@ -24,24 +24,39 @@ lead_days_aged as (
 
 ),
 
--- Per lead and message channel over the window: deliveries and responses
--- (engagement events on messages of that channel: opens, clicks,
--- replies), and whether the lead completed an order in the same window.
+-- Per lead over the window, for each message channel: deliveries and
+-- responses (engagement events on messages of that channel: opens, clicks,
+-- replies); and the orders the lead completed in the same window. One
+-- narrow pass over the lead-days (one per channel read every column of
+-- every lead-day five times: 13 s at 100M events).
+lead_window_totals as (
+
+    select
+        lead_id,
+        {% for channel in var('message_channels') %}
+            sum({{ channel }}_delivered) as {{ channel }}_delivered,
+            sum({{ channel }}_responses) as {{ channel }}_responses,
+        {% endfor %}
+        sum(orders_completed) as orders_completed
+
+    from lead_days_aged
+    where {{ in_window(window_days) }}
+    group by 1
+
+),
+
+-- One row per lead and message channel.
 lead_channels as (
 
     {% for channel in var('message_channels') %}
         select
             lead_id,
             '{{ channel }}' as channel,
-            {{ sum_in_window(channel ~ '_delivered', window_days) }}
-                as delivered,
-            {{ sum_in_window(channel ~ '_responses', window_days) }}
-                as responses,
-            {{ sum_in_window('orders_completed', window_days) }}
-                as orders_completed
+            {{ channel }}_delivered as delivered,
+            {{ channel }}_responses as responses,
+            orders_completed
 
-        from lead_days_aged
-        group by 1, 2
+        from lead_window_totals
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
