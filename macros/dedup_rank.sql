@@ -41,41 +41,30 @@
 
 
 {#- The body of an event model's `ranked` CTE: relation's rows with
-    copy_number (dedup_rank). repeated_keys names a CTE of the keys found
-    on more than one row of relation (repeated_keys macro). On DuckDB only
-    the rows of those keys go through the ranking window: the others are
-    the only copy of their key. The window sorts every row it ranks with
-    all its columns (17 of 32 CPU-seconds of base_app__events at 10M
-    events), and nearly every event id is unique. Elsewhere every row is
+    copy_number (dedup_rank). On DuckDB only the rows flagged
+    _may_have_copies (flag_repeated_keys) go through the ranking window: the
+    others are the only copy of their key. The window sorts every row it
+    ranks with all its columns (17 of 32 CPU-seconds of base_app__events at
+    10M events), and nearly every event id is unique. Elsewhere every row is
     ranked (Spark would compute relation once per reference). -#}
-{% macro ranked_copies(key, relation='trimmed', repeated_keys='repeated_keys') -%}
-    {{ return(adapter.dispatch('ranked_copies', 'leadpulse')(
-        key, relation, repeated_keys
-    )) }}
+{% macro ranked_copies(key, relation='trimmed') -%}
+    {{ return(adapter.dispatch('ranked_copies', 'leadpulse')(key, relation)) }}
 {%- endmacro %}
 
-{% macro default__ranked_copies(key, relation, repeated_keys) -%}
+{% macro default__ranked_copies(key, relation) -%}
     select
         *,
         {{ dedup_rank(key, relation=relation) }} as copy_number
     from {{ relation }}
 {%- endmacro %}
 
-{% macro duckdb__ranked_copies(key, relation, repeated_keys) -%}
-    {%- set is_repeated -%}
-        exists (
-            select 1
-            from {{ repeated_keys }}
-            where {{ repeated_keys }}.{{ key }}
-                is not distinct from {{ relation }}.{{ key }}
-        )
-    {%- endset -%}
+{% macro duckdb__ranked_copies(key, relation) -%}
     select
         *,
         {{ dedup_rank(key, relation=relation, only_copy=true) }}
             as copy_number
     from {{ relation }}
-    where not {{ is_repeated }}
+    where not _may_have_copies
 
     union all
 
@@ -83,14 +72,64 @@
         *,
         {{ dedup_rank(key, relation=relation) }} as copy_number
     from {{ relation }}
-    where {{ is_repeated }}
+    where _may_have_copies
 {%- endmacro %}
 
-{#- The keys of relation found on more than one of its rows (ranked_copies);
-    NULL counts as a key. -#}
-{% macro repeated_keys(key, relation='trimmed') -%}
-    select {{ key }}
+{#- A raw key as staging cleans it (clean_id), NULL as chr(0): the key of
+    the repeated_keys CTE. -#}
+{% macro copy_key(column) -%}
+    coalesce({{ clean_id(column) }}, chr(0))
+{%- endmacro %}
+
+{#- The keys (copy_key of key_column) found on more than one row of
+    relation, the raw rows an event model stages. -#}
+{% macro repeated_keys(key_column, relation='source_rows') -%}
+    select {{ copy_key(relation ~ '.' ~ key_column) }} as copy_key
     from {{ relation }}
-    group by {{ key }}
+    group by 1
     having count(*) > 1
+{%- endmacro %}
+
+{#- relation's rows with _may_have_copies: false only when the row's key is
+    on no other row of relation. On DuckDB the flag is exact and each value
+    is its own branch (an anti and a semi join with the repeated keys), so a
+    filter on it reaches the raw scan through the model's inlined CTEs
+    (inline_cte): ranked_copies then stages each raw row once, without
+    buffering every staged row (at 100M events the buffer spilled, and
+    base_app__events took 348 s instead of about 190). Elsewhere every row
+    may have copies. -#}
+{% macro flag_repeated_keys(
+    key_column, relation='source_rows', repeated_keys='repeated_keys'
+) -%}
+    {{ return(adapter.dispatch('flag_repeated_keys', 'leadpulse')(
+        key_column, relation, repeated_keys
+    )) }}
+{%- endmacro %}
+
+{% macro default__flag_repeated_keys(key_column, relation, repeated_keys) -%}
+    select
+        {{ relation }}.*,
+        true as _may_have_copies
+    from {{ relation }}
+{%- endmacro %}
+
+{% macro duckdb__flag_repeated_keys(key_column, relation, repeated_keys) -%}
+    {%- set key = copy_key(relation ~ '.' ~ key_column) -%}
+    select
+        {{ relation }}.*,
+        false as _may_have_copies
+    from {{ relation }}
+    where {{ key }} not in (
+        select {{ repeated_keys }}.copy_key from {{ repeated_keys }}
+    )
+
+    union all
+
+    select
+        {{ relation }}.*,
+        true as _may_have_copies
+    from {{ relation }}
+    where {{ key }} in (
+        select {{ repeated_keys }}.copy_key from {{ repeated_keys }}
+    )
 {%- endmacro %}

@@ -9,14 +9,29 @@
 
 with
 
-source as (
+source_rows as {{ inline_cte(unless_incremental=true) }} (
 
     select * from {{ unstaged_rows(raw_columns, source('app', 'app_events')) }}
 
 ),
 
+repeated_keys as (
+
+    {{ repeated_keys('event_id') }}
+
+),
+
+-- Each raw row with _may_have_copies. It and every CTE up to ranked are
+-- inlined, so ranked's filter on the flag reaches the raw scan: no staged
+-- row is buffered (at 100M events the buffer spilled to disk).
+source as {{ inline_cte() }} (
+
+    {{ flag_repeated_keys('event_id') }}
+
+),
+
 -- The properties JSON is parsed once for all its keys.
-source_parsed as (
+source_parsed as {{ inline_cte() }} (
 
     select
         source.*,
@@ -27,7 +42,7 @@ source_parsed as (
 
 ),
 
-typed as (
+typed as {{ inline_cte() }} (
 
     select
         {{ clean_id('source_parsed.event_id') }} as event_id,
@@ -59,6 +74,7 @@ typed as (
             'source_parsed.property_fields', property_keys, 'currency'
         ) }}) as currency,
         source_parsed._loaded_at,
+        source_parsed._may_have_copies,
         source_parsed.occurred_at as raw_occurred_at,
         {{ raw_copies(raw_columns, 'source_parsed') }},
         {{ row_fingerprint(raw_columns, 'source_parsed') }} as row_fingerprint
@@ -67,7 +83,7 @@ typed as (
 
 ),
 
-classified as (
+classified as {{ inline_cte() }} (
 
     select
         *,
@@ -91,19 +107,13 @@ classified as (
 -- The raw copies serve only raw_row (quarantined rows), so it is built
 -- before the dedup window, which then does not carry them (they were half
 -- its time at 10M events).
-trimmed as (
+trimmed as {{ inline_cte() }} (
 
     select
         {{ star_except(raw_copy_names(raw_columns)) }},
         {{ quarantined_raw_row(raw_columns) }} as raw_row
 
     from classified
-
-),
-
-repeated_keys as (
-
-    {{ repeated_keys('event_id') }}
 
 ),
 
@@ -116,7 +126,7 @@ ranked as (
 final as (
 
     select
-        {{ star_except(['raw_row']) }},
+        {{ star_except(['raw_row', '_may_have_copies']) }},
         {{ row_status() }} as row_status,
         raw_row
 

@@ -6,11 +6,26 @@
 
 with
 
-source as (
+source_rows as {{ inline_cte(unless_incremental=true) }} (
 
     select * from {{
         unstaged_rows(raw_columns, source('messaging', 'message_events'))
     }}
+
+),
+
+repeated_keys as (
+
+    {{ repeated_keys('event_id') }}
+
+),
+
+-- Each raw row with _may_have_copies. It and every CTE up to ranked are
+-- inlined, so ranked's filter on the flag reaches the raw scan: no staged
+-- row is buffered (at 100M events the buffer spilled to disk).
+source as {{ inline_cte() }} (
+
+    {{ flag_repeated_keys('event_id') }}
 
 ),
 
@@ -21,7 +36,7 @@ default_country as (
 
 ),
 
-typed as (
+typed as {{ inline_cte() }} (
 
     select
         {{ clean_id('source.event_id') }} as event_id,
@@ -45,6 +60,7 @@ typed as (
         {{ clean_text('source.link_url') }} as link_url,
         {{ clean_text('source.body') }} as body,
         source._loaded_at,
+        source._may_have_copies,
         source.address as raw_address,
         source.occurred_at as raw_occurred_at,
         {{ raw_copies(raw_columns, 'source') }},
@@ -56,7 +72,7 @@ typed as (
 
 ),
 
-classified as (
+classified as {{ inline_cte() }} (
 
     select
         *,
@@ -121,19 +137,13 @@ classified as (
 -- The raw copies serve only raw_row (quarantined rows), so it is built
 -- before the dedup window, which then does not carry them (they were half
 -- its time at 10M events).
-trimmed as (
+trimmed as {{ inline_cte() }} (
 
     select
         {{ star_except(raw_copy_names(raw_columns)) }},
         {{ quarantined_raw_row(raw_columns, masked=['address']) }} as raw_row
 
     from classified
-
-),
-
-repeated_keys as (
-
-    {{ repeated_keys('event_id') }}
 
 ),
 
@@ -146,7 +156,7 @@ ranked as (
 final as (
 
     select
-        {{ star_except(['raw_row']) }},
+        {{ star_except(['raw_row', '_may_have_copies']) }},
         -- Hashed once, as the row is staged, not at every read of the
         -- stg_ view (SHA-256 of every row cost seconds per read at 10M).
         {{ pseudonymize('address_phone_e164') }} as address_phone_hash,

@@ -5,9 +5,24 @@
 
 with
 
-source as (
+source_rows as {{ inline_cte(unless_incremental=true) }} (
 
     select * from {{ unstaged_rows(raw_columns, source('telephony', 'calls')) }}
+
+),
+
+repeated_keys as (
+
+    {{ repeated_keys('call_id') }}
+
+),
+
+-- Each raw row with _may_have_copies. It and every CTE up to ranked are
+-- inlined, so ranked's filter on the flag reaches the raw scan: no staged
+-- row is buffered (at 100M events the buffer spilled to disk).
+source as {{ inline_cte() }} (
+
+    {{ flag_repeated_keys('call_id') }}
 
 ),
 
@@ -18,7 +33,7 @@ default_country as (
 
 ),
 
-typed as (
+typed as {{ inline_cte() }} (
 
     select
         {{ clean_id('source.call_id') }} as call_id,
@@ -34,6 +49,7 @@ typed as (
         source.duration_seconds,
         lower({{ clean_id('source.tracking_source') }}) as tracking_source,
         source._loaded_at,
+        source._may_have_copies,
         source.phone as raw_phone,
         source.started_at as raw_started_at,
         {{ raw_copies(raw_columns, 'source') }},
@@ -44,7 +60,7 @@ typed as (
 
 ),
 
-classified as (
+classified as {{ inline_cte() }} (
 
     select
         *,
@@ -81,19 +97,13 @@ classified as (
 -- The raw copies serve only raw_row (quarantined rows), so it is built
 -- before the dedup window, which then does not carry them (they were half
 -- its time at 10M events).
-trimmed as (
+trimmed as {{ inline_cte() }} (
 
     select
         {{ star_except(raw_copy_names(raw_columns)) }},
         {{ quarantined_raw_row(raw_columns, masked=['phone']) }} as raw_row
 
     from classified
-
-),
-
-repeated_keys as (
-
-    {{ repeated_keys('call_id') }}
 
 ),
 
@@ -106,7 +116,7 @@ ranked as (
 final as (
 
     select
-        {{ star_except(['raw_row']) }},
+        {{ star_except(['raw_row', '_may_have_copies']) }},
         -- Hashed once, as the row is staged, not at every read of the
         -- stg_ view (SHA-256 of every row cost seconds per read at 10M).
         {{ pseudonymize('phone_e164') }} as phone_hash,

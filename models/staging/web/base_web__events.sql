@@ -6,13 +6,28 @@
 
 with
 
-source as (
+source_rows as {{ inline_cte(unless_incremental=true) }} (
 
     select * from {{ unstaged_rows(raw_columns, source('web', 'web_events')) }}
 
 ),
 
-typed as (
+repeated_keys as (
+
+    {{ repeated_keys('event_id') }}
+
+),
+
+-- Each raw row with _may_have_copies. It and every CTE up to ranked are
+-- inlined, so ranked's filter on the flag reaches the raw scan: no staged
+-- row is buffered (at 100M events the buffer spilled to disk).
+source as {{ inline_cte() }} (
+
+    {{ flag_repeated_keys('event_id') }}
+
+),
+
+typed as {{ inline_cte() }} (
 
     select
         {{ clean_id('source.event_id') }} as event_id,
@@ -28,6 +43,7 @@ typed as (
         {{ clean_id('source.utm_campaign') }} as utm_campaign,
         {{ parse_utc_timestamp('source.occurred_at') }} as occurred_at,
         source._loaded_at,
+        source._may_have_copies,
         source.occurred_at as raw_occurred_at,
         {{ raw_copies(raw_columns, 'source') }},
         {{ row_fingerprint(raw_columns, 'source') }} as row_fingerprint
@@ -36,7 +52,7 @@ typed as (
 
 ),
 
-classified as (
+classified as {{ inline_cte() }} (
 
     select
         *,
@@ -60,19 +76,13 @@ classified as (
 -- The raw copies serve only raw_row (quarantined rows), so it is built
 -- before the dedup window, which then does not carry them (they were half
 -- its time at 10M events).
-trimmed as (
+trimmed as {{ inline_cte() }} (
 
     select
         {{ star_except(raw_copy_names(raw_columns)) }},
         {{ quarantined_raw_row(raw_columns) }} as raw_row
 
     from classified
-
-),
-
-repeated_keys as (
-
-    {{ repeated_keys('event_id') }}
 
 ),
 
@@ -85,7 +95,7 @@ ranked as (
 final as (
 
     select
-        {{ star_except(['raw_row']) }},
+        {{ star_except(['raw_row', '_may_have_copies']) }},
         {{ row_status() }} as row_status,
         raw_row
 
