@@ -291,8 +291,9 @@ def relation_counts(con: duckdb.DuckDBPyConnection) -> Section:
     rows: list[tuple[str, ...]] = []
     for schema, name, kind in relations:
         kind_label = "view" if "VIEW" in str(kind).upper() else "table"
-        if kind_label == "view":
-            # Counting a view runs it (staging views re-rank all raw rows): skip;
+        if kind_label == "view" and _layer_of(schema) != "marts":
+            # Counting a view runs it: skipped, except for marts (a BI view is a
+            # projection of a table, and its size is what the report is for);
             # the raw/clean/duplicate/quarantined table has the staging counts.
             rows.append((_layer_of(schema), f"{schema}.{name}", kind_label, "-"))
             continue

@@ -16,18 +16,16 @@ AS_OF = date(2026, 6, 30)
 
 
 def _tables(db: Path, schema: str) -> dict[str, list[tuple]]:
-    """Every table's rows, doubles rounded to 9 places: a sum of doubles depends
-    on the order rows are read in, which incremental writes change (last-bit
-    differences, as in tests/test_incremental.py)."""
+    """Every table's and view's rows, doubles rounded to 9 places: a sum of
+    doubles depends on the order rows are read in, which incremental writes
+    change (last-bit differences, as in tests/test_incremental.py)."""
     con = duckdb.connect(str(db), read_only=True)
     try:
         columns: dict[str, list[str]] = {}
         for name, column, data_type in con.execute(
             "select table_name, column_name, data_type from information_schema.columns"
-            " where table_schema = ? and table_name in (select table_name"
-            " from information_schema.tables where table_schema = ?"
-            " and table_type = 'BASE TABLE') order by table_name, ordinal_position",
-            [schema, schema],
+            " where table_schema = ? order by table_name, ordinal_position",
+            [schema],
         ).fetchall():
             columns.setdefault(name, []).append(
                 f'round("{column}", 9)' if data_type in ("DOUBLE", "FLOAT") else f'"{column}"'

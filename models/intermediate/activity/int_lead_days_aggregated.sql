@@ -26,44 +26,45 @@ sessions as {{ inline_cte() }} (
 
 ),
 
--- Everything a lead-day's row is computed from: the lead's events of
--- that day and the sessions starting on it (which end at the as-of day),
--- as one order-independent fingerprint.
-lead_day_input_rows as (
-
-    -- The stream stores each row's hash (_row_hash: its content, not its
-    -- run stamp).
-    select
-        events.lead_id,
-        events.activity_date,
-        events._row_hash as row_hash
-
-    from events
-
-    union all
-
-    select
-        sessions.lead_id,
-        sessions.activity_date,
-        {{ row_hash('sessions') }} as row_hash
-
-    from sessions
-
-),
-
-lead_day_inputs as (
-
-    select
-        lead_id,
-        activity_date,
-        {{ lead_fingerprint('row_hash') }} as inputs_fingerprint
-
-    from lead_day_input_rows
-    group by 1, 2
-
-),
-
 {% if is_incremental() %}
+
+    -- Everything a lead-day's row is computed from: the lead's events of
+    -- that day and the sessions starting on it (which end at the as-of day),
+    -- as one order-independent fingerprint. (A row's own fingerprint is
+    -- merged from its two aggregates below: the same value.)
+    lead_day_input_rows as (
+
+        -- The stream stores each row's hash (_row_hash: its content, not its
+        -- run stamp).
+        select
+            events.lead_id,
+            events.activity_date,
+            events._row_hash as row_hash
+
+        from events
+
+        union all
+
+        select
+            sessions.lead_id,
+            sessions.activity_date,
+            {{ row_hash('sessions') }} as row_hash
+
+        from sessions
+
+    ),
+
+    lead_day_inputs as (
+
+        select
+            lead_id,
+            activity_date,
+            {{ lead_fingerprint('row_hash') }} as inputs_fingerprint
+
+        from lead_day_input_rows
+        group by 1, 2
+
+    ),
 
     -- The lead-days whose events or sessions changed since their row was
     -- written, whatever changed them (new rows, attribution, as-of day),
@@ -230,10 +231,26 @@ daily_events as (
         min(case when is_engagement then occurred_at end)
             as first_engaged_at,
         max(case when is_engagement then occurred_at end)
-            as last_engaged_at
+            as last_engaged_at,
+        {{ lead_fingerprint('_row_hash') }} as events_fingerprint
 
     from events_to_aggregate
     group by 1, 2
+
+),
+
+-- Each session's row hash, as lead_day_input_rows computes it, before the
+-- grouping (Spark allows no whole-row star in a query grouped by position).
+hashed_sessions as (
+
+    select
+        sessions_to_aggregate.lead_id,
+        sessions_to_aggregate.activity_date,
+        sessions_to_aggregate.is_app_session,
+        sessions_to_aggregate.session_minutes,
+        {{ row_hash('sessions_to_aggregate') }} as row_hash
+
+    from sessions_to_aggregate
 
 ),
 
@@ -244,9 +261,10 @@ daily_sessions as (
         activity_date,
         count(*) as sessions,
         {{ count_if('is_app_session') }} as app_sessions,
-        sum(session_minutes) as session_minutes
+        sum(session_minutes) as session_minutes,
+        {{ lead_fingerprint('row_hash') }} as sessions_fingerprint
 
-    from sessions_to_aggregate
+    from hashed_sessions
     group by 1, 2
 
 ),
@@ -254,18 +272,19 @@ daily_sessions as (
 final as (
 
     select
-        daily_events.*,
-        lead_day_inputs.inputs_fingerprint as _inputs_fingerprint,
+        daily_events.{{ star_except(['events_fingerprint']) }},
+        -- lead_day_inputs' fingerprint, merged from the two aggregates
+        -- (a full refresh groups the events once, not twice).
+        {{ merge_fingerprints([
+            'daily_events.events_fingerprint',
+            'daily_sessions.sessions_fingerprint',
+        ]) }} as _inputs_fingerprint,
         daily_events.engagement_events > 0 as is_engaged,
         coalesce(daily_sessions.sessions, 0) as sessions,
         coalesce(daily_sessions.app_sessions, 0) as app_sessions,
         coalesce(daily_sessions.session_minutes, 0) as session_minutes
 
     from daily_events
-    inner join lead_day_inputs
-        on
-            daily_events.lead_id = lead_day_inputs.lead_id
-            and daily_events.activity_date = lead_day_inputs.activity_date
     left join daily_sessions
         on
             daily_events.lead_id = daily_sessions.lead_id
