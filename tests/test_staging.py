@@ -149,6 +149,34 @@ def test_quarantined_rows_keep_the_raw_values(wh_con) -> None:
         assert set(keys) == set(RAW_TABLES[table]), table
 
 
+# What a base_ table stores besides its stg_ view's columns: what the dedup,
+# the quarantine, the reconciliation and the incremental runs read.
+BASE_BOOKKEEPING = {"row_fingerprint", "quarantine_reason", "copy_number", "row_status", "raw_row"}
+
+
+def _columns(con, schema: str, relation: str) -> set[str]:
+    return {
+        row[0]
+        for row in con.execute(
+            "select column_name from information_schema.columns"
+            " where table_schema = ? and table_name = ?",
+            [schema, relation],
+        ).fetchall()
+    }
+
+
+def test_base_tables_store_only_what_is_read(wh_con) -> None:
+    # Every stored column costs a write of every raw row (a unique text
+    # column about 1 s per 5M events), so classification's helper columns
+    # (the raw text it parsed, intermediate flags) must not be stored.
+    for model in STAGING_MODELS.values():
+        base = model.replace("stg_", "base_", 1)
+        stored = _columns(wh_con, "staging", base)
+        staged = _columns(wh_con, "staging", model)
+        assert stored and staged, model
+        assert stored - staged <= BASE_BOOKKEEPING, (base, stored - staged - BASE_BOOKKEEPING)
+
+
 def test_conservation_check_fails_when_a_row_is_dropped(
     warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

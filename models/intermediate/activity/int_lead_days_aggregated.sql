@@ -273,8 +273,9 @@ final as (
 
     select
         daily_events.{{ star_except(['events_fingerprint']) }},
-        -- lead_day_inputs' fingerprint, merged from the two aggregates
-        -- (a full refresh groups the events once, not twice).
+        -- The fingerprint of the lead-day's events and sessions (the value
+        -- an incremental run's lead_day_inputs computes), merged from the
+        -- two aggregates: a full refresh groups the events once, not twice.
         {{ merge_fingerprints([
             'daily_events.events_fingerprint',
             'daily_sessions.sessions_fingerprint',
