@@ -589,7 +589,8 @@ attributed as (
         cast(null as decimal(18, 2)) as revenue,
         messages.is_opt_out_keyword,
         messages.is_opt_in_keyword,
-        messages.is_first_of_type
+        messages.is_first_of_type,
+        messages.event_key
     from (
         select
             messages.*,
@@ -630,7 +631,8 @@ attributed as (
         null,
         false,
         false,
-        true
+        true,
+        app_events.event_key
     from app_events
     left join live_leads on app_events.user_ref = live_leads.lead_id
     left join device_periods
@@ -656,7 +658,8 @@ attributed as (
         null,
         false,
         false,
-        true
+        true,
+        web_events.event_key
     from web_events
     left join live_leads on web_events.user_ref = live_leads.lead_id
     left join device_periods
@@ -682,7 +685,8 @@ attributed as (
         null,
         false,
         false,
-        true
+        true,
+        calls.event_key
     from calls
     left join live_leads on calls.lead_ref = live_leads.lead_id
     left join contacts as phones
@@ -703,7 +707,8 @@ attributed as (
         orders.amount,
         false,
         false,
-        true
+        true,
+        null
     from orders
     inner join live_leads on orders.lead_ref = live_leads.lead_id
 
@@ -722,7 +727,8 @@ attributed as (
         null,
         false,
         false,
-        true
+        true,
+        null
     from privacy_requests
     inner join live_leads on privacy_requests.lead_ref = live_leads.lead_id
 
@@ -735,6 +741,7 @@ stream as materialized (
     select
         attributed.lead_id,
         attributed.source_table,
+        attributed.event_key,
         attributed.event_type,
         attributed.occurred_at,
         cast(attributed.occurred_at as date) as activity_date,
@@ -864,18 +871,23 @@ lead_days as (
 
 ),
 
--- sessions: app and web engagements split at the inactivity gap
+-- sessions: app and web engagements split at the inactivity gap; the two
+-- windows share one total order (source and id last), so events at the same
+-- instant are marked and numbered in the same order
 session_starts as (
 
     select
         lead_id,
         source_table,
+        event_key,
         occurred_at,
         event_type,
         coalesce(
             date_diff(
                 'second',
-                lag(occurred_at) over (partition by lead_id order by occurred_at, event_type),
+                lag(occurred_at) over (
+                    partition by lead_id order by occurred_at, event_type, source_table, event_key
+                ),
                 occurred_at
             ) > ${session_inactivity_minutes} * 60,
             true
@@ -897,7 +909,7 @@ sessions as (
             *,
             sum(case when is_session_start then 1 else 0 end) over (
                 partition by lead_id
-                order by occurred_at, event_type
+                order by occurred_at, event_type, source_table, event_key
                 rows between unbounded preceding and current row
             ) as session_number
         from session_starts

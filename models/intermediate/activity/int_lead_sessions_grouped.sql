@@ -9,6 +9,12 @@
 }}
 
 {%- set gap_seconds = var('session_inactivity_minutes') ~ ' * 60' -%}
+{#- A lead's events in order: time, then type, then key. The key makes the
+    order total, so the window marking session starts and the one numbering
+    them see events at the same instant in the same order (without it, a
+    tied event could take the previous session's number). -#}
+{%- set event_order = 'partition by lead_id'
+    ~ ' order by occurred_at, event_type, event_key' -%}
 
 with
 
@@ -24,6 +30,7 @@ app_and_web as {{ inline_cte() }} (
 
     select
         lead_id,
+        event_key,
         source_table,
         event_type,
         occurred_at,
@@ -228,11 +235,9 @@ gaps_marked as (
         *,
         case
             when
-                lag(occurred_at) over (
-                    partition by lead_id order by occurred_at, event_type
-                ) is null
+                lag(occurred_at) over ({{ event_order }}) is null
                 or {{ dbt.datediff(
-                    'lag(occurred_at) over (partition by lead_id order by occurred_at, event_type)',
+                    'lag(occurred_at) over (' ~ event_order ~ ')',
                     'occurred_at',
                     'second'
                 ) }} > {{ gap_seconds }}
@@ -249,8 +254,7 @@ numbered as (
     select
         *,
         sessions_before + sum(is_session_start) over (
-            partition by lead_id
-            order by occurred_at, event_type
+            {{ event_order }}
             rows between unbounded preceding and current row
         ) as session_number
 
