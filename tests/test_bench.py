@@ -28,6 +28,8 @@ from leadpulse.bench.project_vars import load_project_vars
 from leadpulse.bench.runner import (
     BUILD_ARGS,
     CONSTRAINED_STEP,
+    INCREMENTAL_TESTS_ARGS,
+    INCREMENTAL_TESTS_STEP,
     SLOWEST_NODES_KEPT,
     SLOWEST_NODES_SHOWN,
     STEPS,
@@ -45,7 +47,7 @@ from leadpulse.cli import main
 
 BENCH_EVENTS = 5000
 CONSTRAINED_LIMIT = "1GB"
-DBT_STEPS = ("dbt_build_full_refresh", "incremental_run", CONSTRAINED_STEP)
+DBT_STEPS = ("dbt_build_full_refresh", "incremental_run", INCREMENTAL_TESTS_STEP, CONSTRAINED_STEP)
 
 
 @pytest.fixture(scope="module")
@@ -111,6 +113,23 @@ def test_bench_completes_with_every_section(bench_run: tuple[int, dict[str, Any]
         assert results["ratios"][name] is not None
     assert results["failures"] == []
     assert results["pandas_memory"]["fits"]
+
+
+def test_refresh_is_checked_by_the_data_tests(bench_run: tuple[int, dict[str, Any]]) -> None:
+    """After the timed incremental run, every data test runs on what it wrote."""
+    _, results = bench_run
+    entry = results["steps"][INCREMENTAL_TESTS_STEP]
+    assert "failed" not in entry
+    nodes = entry["runs"][0]["nodes"]
+    build_nodes = results["steps"]["dbt_build_full_refresh"]["runs"][0]["nodes"]
+    assert nodes["model"] == 0 and nodes["test"] == build_nodes["test"]
+    assert entry["median"]["tests_db_seconds"] > 0
+    # Timed apart: the refresh ratios compare the incremental run alone.
+    incremental = results["steps"]["incremental_run"]["median"]
+    build = results["steps"]["dbt_build_full_refresh"]["median"]
+    assert results["ratios"]["incremental_over_full_build_db"] == pytest.approx(
+        incremental["db_seconds"] / build["db_seconds"]
+    )
 
 
 def test_constrained_build_completes_under_the_limit(
@@ -232,7 +251,7 @@ def test_parse_skip_accepts_lists_and_refuses_the_mandatory_steps() -> None:
         "hand_written_sql",
         "dbt_run_full_refresh",
     )
-    for name in ("dbt_build_full_refresh", "incremental_run", "nope"):
+    for name in ("dbt_build_full_refresh", "incremental_run", INCREMENTAL_TESTS_STEP, "nope"):
         with pytest.raises(ValueError, match=name):
             parse_skip([name])
 
@@ -358,16 +377,20 @@ def test_bench_records_a_failed_constrained_build_and_exits_1(
         assert "exceeds MemAvailable 0.0 GiB" in steps["pandas"]["reason"]
         assert not results["pandas_memory"]["fits"]
     assert results["agreement"] == {}
-    # Per run: build, incremental run; the constrained build only in run 1.
+    # Per run: build, incremental run, its data tests; the constrained build
+    # only in run 1.
     assert [(c["args"], c["limit"], c["check"]) for c in calls] == [
         (BUILD_ARGS, None, True),
         (["run"], None, True),
+        (INCREMENTAL_TESTS_ARGS, None, False),
         (BUILD_ARGS, "64MB", False),
         (BUILD_ARGS, None, True),
         (["run"], None, True),
+        (INCREMENTAL_TESTS_ARGS, None, False),
     ]
-    # Each full build starts from the raw tables alone; the incremental run does not.
-    assert [c["inherited"] for c in calls] == [0, 1, 0, 0, 1]
+    # Each full build starts from the raw tables alone; the incremental run
+    # and its tests do not.
+    assert [c["inherited"] for c in calls] == [0, 1, 1, 0, 0, 1, 1]
     constrained = steps[CONSTRAINED_STEP]
     assert constrained["failed"] and "median" not in constrained
     assert constrained["failure"]["exit_code"] == 2

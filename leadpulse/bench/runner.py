@@ -10,7 +10,10 @@ on a fresh copy of it in a scratch DuckDB file:
    reference ``leadpulse.bench.pandas_reference`` (each in a subprocess, so peak
    RSS is per step), writing ``bench.fct_lead_engagement_hand`` / ``_pandas``;
 3. one simulated day of loads (``leadpulse.simulate``: new, late and
-   re-delivered rows) and an incremental ``dbt run`` as of that day;
+   re-delivered rows) and an incremental ``dbt run`` as of that day, then the
+   data tests on the refreshed warehouse (``dbt test``, timed apart: they say
+   whether the refresh is right, as the daily ``leadpulse refresh`` checks it;
+   a failing test fails the bench);
 4. with ``constrained_memory_limit``, ``dbt build --full-refresh`` again on a
    fresh copy of the raw tables under that DuckDB ``memory_limit``. Its failure
    (out of memory) is recorded, not raised: the bench goes on and reports it.
@@ -72,11 +75,14 @@ STEPS = (
     "hand_written_sql",
     "pandas",
     "incremental_run",
+    "incremental_data_tests",
     "dbt_build_full_refresh_constrained",
 )
 # The full build and the incremental run are what the bench is for.
 SKIPPABLE_STEPS = ("dbt_run_full_refresh", "hand_written_sql", "pandas")
 CONSTRAINED_STEP = "dbt_build_full_refresh_constrained"
+INCREMENTAL_TESTS_STEP = "incremental_data_tests"
+INCREMENTAL_TESTS_ARGS = ["test", "--exclude-resource-type", "unit_test"]
 STEP_WIDTH = max(len(step) for step in STEPS)
 
 # The pandas reference peaked at 8.4 GiB RSS for 10.2M raw events; it holds
@@ -766,6 +772,12 @@ def run_bench(
         finally:
             con.close()
         timed("incremental_run", run_dbt(["run"], next_day, work, memory_limit))
+        # Not part of the refresh's time (the ratios compare models): whether
+        # what the refresh wrote passes the data tests a full build passes.
+        timed(
+            INCREMENTAL_TESTS_STEP,
+            run_dbt(INCREMENTAL_TESTS_ARGS, next_day, work, memory_limit, check=False),
+        )
         # A failed constrained build is not retried: an out-of-memory failure
         # at this size recurs, and can take as long as the build to appear.
         if constrained_memory_limit and not any(
