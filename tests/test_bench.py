@@ -406,3 +406,59 @@ def test_bench_records_a_failed_constrained_build_and_exits_1(
     table = format_table(results)
     assert f"{CONSTRAINED_STEP} FAILED (dbt exited 2, no run_results.json)" in table
     assert "    Out of Memory Error: failed to allocate data" in table
+
+
+def test_bench_fails_when_the_refresh_fails_its_data_tests(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Orchestration only: run_dbt is replaced; the data tests after the refresh fail."""
+    failed_test = "test.leadpulse.unique_int_lead_sessions_grouped_session_id.x"
+
+    def fake_run_dbt(
+        args: list[str],
+        as_of: datetime.date,
+        work: Path,
+        memory_limit: str | None,
+        *,
+        check: bool = True,
+    ) -> dict[str, Any]:
+        if args != INCREMENTAL_TESTS_ARGS:
+            return _fake_dbt_result({"model.leadpulse.m": 1.0})
+        return {
+            **_fake_dbt_result({}),
+            "exit_code": 1,
+            "failed": True,
+            "failure": "dbt exited 1",
+            "error_lines": ["  Failure in test unique_int_lead_sessions_grouped_session_id"],
+            "failed_nodes": [{"unique_id": failed_test, "status": "fail", "message": "Got 1"}],
+        }
+
+    monkeypatch.setattr(runner, "run_dbt", fake_run_dbt)
+    code = main(
+        [
+            "bench",
+            "--events",
+            "4000",
+            "--out",
+            str(tmp_path / "results"),
+            "--work-dir",
+            str(tmp_path / "work"),
+            "--skip",
+            "dbt_run_full_refresh,hand_written_sql,pandas",
+        ]
+    )
+    assert code == 1
+    results = json.loads((tmp_path / "results" / "4000.json").read_text())
+    assert results["failures"] == [INCREMENTAL_TESTS_STEP]
+    entry = results["steps"][INCREMENTAL_TESTS_STEP]
+    assert entry["failed"] and "median" not in entry
+    assert entry["failure"]["failed_nodes"][0]["unique_id"] == failed_test
+    # The refresh itself succeeded: its time and ratios are still reported.
+    assert results["ratios"]["incremental_over_full_build_db"] is not None
+    table = format_table(results).splitlines()
+    row = next(line for line in table if line.startswith(INCREMENTAL_TESTS_STEP))
+    assert row.split()[1:4] == ["FAILED", "(dbt", "exited"]
+    assert any(
+        line.strip() == "Failure in test unique_int_lead_sessions_grouped_session_id"
+        for line in table
+    )
