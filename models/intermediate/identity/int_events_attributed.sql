@@ -1,6 +1,9 @@
 {#- Incremental by events; see the model's YAML for what a run rewrites
     and why it equals a full refresh. A table on Spark
-    (lead_incremental_config). -#}
+    (lead_incremental_config). Every attributed event is classified here
+    too (catalog meaning, local time, daypart), so the activity stream
+    (int_lead_events_unioned) is a view of this table: one write of every
+    event instead of two. -#}
 {{
     config(**lead_incremental_config(
         unique_key='event_key',
@@ -57,6 +60,12 @@ contacts as (
 devices as (
 
     select * from {{ ref('int_device_leads_mapped') }}
+
+),
+
+event_catalog as (
+
+    select * from {{ ref('event_catalog') }}
 
 ),
 
@@ -143,8 +152,36 @@ devices as (
 
     ),
 
-    -- The rows to (re)attribute: those of a changed load or naming a
-    -- changed identity (rows without a load time, never expected, always).
+    -- A lead's new time zone moves the local time of all its events,
+    -- whichever identity reached it: they are classified again.
+    rezoned_events as (
+
+        select
+            stored_events.source_table,
+            stored_events.source_event_id
+
+        from stored_events
+        inner join (
+            select stored_zones.lead_id
+
+            from (
+                select distinct
+                    lead_id,
+                    lead_timezone
+                from stored_events
+                where lead_id is not null
+            ) as stored_zones
+            inner join leads
+                on stored_zones.lead_id = leads.lead_id
+            where stored_zones.lead_timezone is distinct from leads.timezone
+        ) as rezoned_leads
+            on stored_events.lead_id = rezoned_leads.lead_id
+
+    ),
+
+    -- The rows to (re)attribute: those of a changed load, naming a changed
+    -- identity or of a rezoned lead (rows without a load time, never
+    -- expected, always).
     {% for source, model, id_column, identities in sources %}
         touched_{{ source }} as {{ inline_cte() }} (
 
@@ -161,6 +198,10 @@ devices as (
                         where identity_type = '{{ identity_type }}'
                     )
                 {%- endfor %}
+                or {{ id_column }} in (
+                    select rezoned_events.source_event_id from rezoned_events
+                    where rezoned_events.source_table = '{{ source }}'
+                )
 
         ),
 
@@ -482,7 +523,7 @@ unioned as (
 
 ),
 
-final as (
+attributed as (
 
     select
         unioned.*,
@@ -492,9 +533,147 @@ final as (
     from unioned
     cross join run_stamp
 
+),
+
+-- The event's meaning from the catalog and its lead's local time. Events
+-- that reach no lead, or whose type the catalog lacks, are kept
+-- (unattributed events are counted) but are not in the stream.
+events_to_classify as (
+
+    select
+        attributed.*,
+        leads.timezone as lead_timezone,
+        event_catalog.interaction_type,
+        event_catalog.depth as catalog_depth,
+        event_catalog.is_engagement as catalog_is_engagement,
+        event_catalog.is_mobile as catalog_is_mobile,
+        event_catalog.weight as catalog_weight,
+        (
+            leads.lead_id is not null
+            and event_catalog.event_type is not null
+        ) as is_streamed,
+        (
+            attributed.event_type = 'opt_out'
+            or attributed.is_opt_out_keyword
+        ) as is_opt_out,
+        (
+            attributed.event_type = 'opt_in'
+            or attributed.is_opt_in_keyword
+        ) as is_opt_in
+
+    from attributed
+    left join leads
+        on attributed.lead_id = leads.lead_id
+    left join event_catalog
+        on
+            attributed.source_table = event_catalog.source_table
+            and attributed.event_type = event_catalog.event_type
+
+),
+
+classified as (
+
+    select
+        *,
+        -- An answered outbound call counts only from a minimum length; a
+        -- STOP reply is an opt-out, not engagement.
+        coalesce(
+            catalog_is_engagement
+            and not is_opt_out_keyword
+            and not (
+                source_table = 'calls'
+                and direction = 'outbound'
+                and coalesce(duration_seconds, 0)
+                < {{ var('min_answered_call_seconds') }}
+            ),
+            false
+        ) as is_engagement,
+        coalesce(
+            catalog_is_mobile,
+            case
+                when source_table = 'message_events' then channel <> 'email'
+                when source_table = 'web_events' then device_type = 'mobile'
+                when source_table = 'orders' then channel = 'app'
+                else false
+            end
+        ) as is_mobile,
+        {{ to_local_timestamp('occurred_at', 'lead_timezone') }}
+            as occurred_local_at
+
+    from events_to_classify
+
+),
+
+-- The stream's columns first (int_lead_events_unioned reads them), then
+-- what only attribution keeps.
+final as (
+
+    select
+        classified.event_key,
+        classified.source_table,
+        classified.source_event_id,
+        classified.lead_id,
+        classified.attributed_by,
+        classified.event_type,
+        classified.interaction_type,
+        -- "depth" is the SPEC's name, keyword or not (hence noqa RF04).
+        case
+            when classified.is_opt_out then 'consent'
+            else classified.catalog_depth
+        end as depth,  -- noqa: RF04
+        classified.is_engagement,
+        classified.is_mobile,
+        case
+            when classified.is_engagement then classified.catalog_weight
+            else 0
+        end as weight,
+        classified.channel,
+        classified.direction,
+        classified.campaign_type,
+        coalesce(
+            classified.campaign_type
+            in {{ in_list(var('promo_campaign_types')) }},
+            false
+        ) as is_promo_campaign,
+        classified.device_type,
+        classified.duration_seconds,
+        classified.revenue,
+        classified.is_opt_out,
+        classified.is_opt_in,
+        classified.is_first_of_type,
+        classified.occurred_at,
+        cast(classified.occurred_at as date) as activity_date,
+        classified.lead_timezone,
+        classified.occurred_local_at,
+        {{ daypart('classified.occurred_local_at') }} as daypart,
+        classified._loaded_at,
+        classified._attributed_at,
+        classified.is_streamed,
+        classified.is_opt_out_keyword,
+        classified.is_opt_in_keyword
+
+    from classified
+
+),
+
+-- A hash of each row's content as the stream shows it, stored once here
+-- for the lead-day rollup's fingerprints (instead of hashing every stream
+-- row at every run). Not the run stamp: it says when a row was written,
+-- not what it holds.
+hashed as (
+
+    select
+        final.*,
+        {{ row_hash('final', [
+            '_attributed_at', 'is_streamed',
+            'is_opt_out_keyword', 'is_opt_in_keyword',
+        ]) }} as _row_hash
+
+    from final
+
 )
 
-select * from final
+select * from hashed
 {%- if is_incremental() %}
 
     -- One marker row (source_table NULL) per stored event to replace or
@@ -506,7 +685,7 @@ select * from final
     select event_key
 
     from (
-        select event_key from final
+        select event_key from attributed
 
         union
 
