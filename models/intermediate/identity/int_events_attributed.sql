@@ -154,6 +154,23 @@ event_catalog as (
 
     -- A lead's new time zone moves the local time of all its events,
     -- whichever identity reached it: they are classified again.
+    rezoned_leads as (
+
+        select stored_zones.lead_id
+
+        from (
+            select distinct
+                lead_id,
+                lead_timezone
+            from stored_events
+            where lead_id is not null
+        ) as stored_zones
+        inner join leads
+            on stored_zones.lead_id = leads.lead_id
+        where stored_zones.lead_timezone is distinct from leads.timezone
+
+    ),
+
     rezoned_events as (
 
         select
@@ -161,20 +178,7 @@ event_catalog as (
             stored_events.source_event_id
 
         from stored_events
-        inner join (
-            select stored_zones.lead_id
-
-            from (
-                select distinct
-                    lead_id,
-                    lead_timezone
-                from stored_events
-                where lead_id is not null
-            ) as stored_zones
-            inner join leads
-                on stored_zones.lead_id = leads.lead_id
-            where stored_zones.lead_timezone is distinct from leads.timezone
-        ) as rezoned_leads
+        inner join rezoned_leads
             on stored_events.lead_id = rezoned_leads.lead_id
 
     ),
