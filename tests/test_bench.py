@@ -28,6 +28,7 @@ from leadpulse.bench.project_vars import load_project_vars
 from leadpulse.bench.runner import (
     BUILD_ARGS,
     CONSTRAINED_STEP,
+    ERASE_ARGS,
     INCREMENTAL_TESTS_ARGS,
     INCREMENTAL_TESTS_STEP,
     SLOWEST_NODES_KEPT,
@@ -462,3 +463,80 @@ def test_bench_fails_when_the_refresh_fails_its_data_tests(
         line.strip() == "Failure in test unique_int_lead_sessions_grouped_session_id"
         for line in table
     )
+
+
+def test_references_run_first_on_purged_raw_tables_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Orchestration only: dbt and the references are replaced; the raw data is real.
+
+    The references run before the build (their spill never sits beside a
+    built warehouse), after the erasure hook's macro, and find no table a
+    build wrote; the agreement is still checked against the built mart.
+    """
+    events: list[tuple[str, int]] = []
+
+    def built_tables(work: Path) -> int:
+        con = duckdb.connect(str(work / "leadpulse.duckdb"))
+        try:
+            return con.execute(
+                "select count(*) from information_schema.tables where table_name = 'built'"
+            ).fetchone()[0]
+        finally:
+            con.close()
+
+    def fake_run_dbt(
+        args: list[str],
+        as_of: datetime.date,
+        work: Path,
+        memory_limit: str | None,
+        *,
+        check: bool = True,
+    ) -> dict[str, Any]:
+        events.append((" ".join(args), built_tables(work)))
+        if args == BUILD_ARGS:
+            con = duckdb.connect(str(work / "leadpulse.duckdb"))
+            try:
+                con.execute("create table if not exists main.built as select 1 as one")
+            finally:
+                con.close()
+        return _fake_dbt_result({"model.leadpulse.m": 1.0})
+
+    def fake_run_reference(
+        kind: str, as_of: datetime.date, work: Path, memory_limit: str | None
+    ) -> dict[str, Any]:
+        events.append((kind, built_tables(work)))
+        return {"wall_seconds": 1.0, "rows": 1, "peak_rss_mib": 1.0, "exit_code": 0}
+
+    real_compare = runner.compare_tables
+
+    def fake_compare(con: Any, reference: str, candidate: str) -> dict[str, Any]:
+        events.append((f"compare {candidate}", 0))
+        scratch = duckdb.connect()
+        scratch.execute("create table main.r as select 'L1' as lead_id, 1 as x")
+        scratch.execute("create table main.c as select 'L1' as lead_id, 1 as x")
+        return real_compare(scratch, "main.r", "main.c")
+
+    monkeypatch.setattr(runner, "run_dbt", fake_run_dbt)
+    monkeypatch.setattr(runner, "run_reference", fake_run_reference)
+    monkeypatch.setattr(runner, "compare_tables", fake_compare)
+    main(
+        [
+            "bench",
+            "--events",
+            "4000",
+            "--out",
+            str(tmp_path / "results"),
+            "--work-dir",
+            str(tmp_path / "work"),
+            "--skip",
+            "dbt_run_full_refresh,pandas",
+        ]
+    )
+    assert events[:4] == [
+        (" ".join(ERASE_ARGS), 0),
+        ("hand_written_sql", 0),
+        (" ".join(BUILD_ARGS), 0),
+        ("compare bench.fct_lead_engagement_hand", 0),
+    ]
+    assert [name for name, _ in events[4:]] == ["run", " ".join(INCREMENTAL_TESTS_ARGS)]
