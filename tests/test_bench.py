@@ -307,6 +307,21 @@ def _fake_dbt_result(node_seconds: dict[str, float]) -> dict[str, Any]:
     }
 
 
+def _built_marker(work: Path, *, build: bool) -> int:
+    """Whether the bench's warehouse holds what a fake build left (a marker table); with
+    ``build``, leave it."""
+    con = duckdb.connect(str(work / "leadpulse.duckdb"))
+    try:
+        found = con.execute(
+            "select count(*) from information_schema.tables where table_name = 'built'"
+        ).fetchone()[0]
+        if build:
+            con.execute("create table if not exists main.built as select 1 as one")
+        return found
+    finally:
+        con.close()
+
+
 def test_bench_records_a_failed_constrained_build_and_exits_1(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -326,14 +341,7 @@ def test_bench_records_a_failed_constrained_build_and_exits_1(
         *,
         check: bool = True,
     ) -> dict[str, Any]:
-        con = duckdb.connect(str(work / "leadpulse.duckdb"))
-        try:
-            inherited = con.execute(
-                "select count(*) from information_schema.tables where table_name = 'built'"
-            ).fetchone()[0]
-            con.execute("create table if not exists main.built as select 1 as one")
-        finally:
-            con.close()
+        inherited = _built_marker(work, build=True)
         calls.append({"args": args, "limit": memory_limit, "check": check, "inherited": inherited})
         if memory_limit == "64MB":
             return {
@@ -476,15 +484,6 @@ def test_references_run_first_on_purged_raw_tables_alone(
     """
     events: list[tuple[str, int]] = []
 
-    def built_tables(work: Path) -> int:
-        con = duckdb.connect(str(work / "leadpulse.duckdb"))
-        try:
-            return con.execute(
-                "select count(*) from information_schema.tables where table_name = 'built'"
-            ).fetchone()[0]
-        finally:
-            con.close()
-
     def fake_run_dbt(
         args: list[str],
         as_of: datetime.date,
@@ -493,19 +492,13 @@ def test_references_run_first_on_purged_raw_tables_alone(
         *,
         check: bool = True,
     ) -> dict[str, Any]:
-        events.append((" ".join(args), built_tables(work)))
-        if args == BUILD_ARGS:
-            con = duckdb.connect(str(work / "leadpulse.duckdb"))
-            try:
-                con.execute("create table if not exists main.built as select 1 as one")
-            finally:
-                con.close()
+        events.append((" ".join(args), _built_marker(work, build=args == BUILD_ARGS)))
         return _fake_dbt_result({"model.leadpulse.m": 1.0})
 
     def fake_run_reference(
         kind: str, as_of: datetime.date, work: Path, memory_limit: str | None
     ) -> dict[str, Any]:
-        events.append((kind, built_tables(work)))
+        events.append((kind, _built_marker(work, build=False)))
         return {"wall_seconds": 1.0, "rows": 1, "peak_rss_mib": 1.0, "exit_code": 0}
 
     real_compare = runner.compare_tables
