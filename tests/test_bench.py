@@ -493,6 +493,11 @@ def test_references_run_first_on_purged_raw_tables_alone(
         check: bool = True,
     ) -> dict[str, Any]:
         events.append((" ".join(args), _built_marker(work, build=args == BUILD_ARGS)))
+        if args == BUILD_ARGS:
+            # The build parses afresh, as a scheduled one does.
+            assert not (work / "target" / "partial_parse.msgpack").exists()
+        (work / "target").mkdir(exist_ok=True)
+        (work / "target" / "partial_parse.msgpack").write_bytes(b"parsed")
         return _fake_dbt_result({"model.leadpulse.m": 1.0})
 
     def fake_run_reference(
