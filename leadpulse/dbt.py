@@ -17,7 +17,7 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -250,6 +250,23 @@ def _close_duckdb_handles() -> None:
             DuckDBConnectionManager._ENV = None
 
 
+@contextlib.contextmanager
+def _as_of_in_environment(as_of: str | None) -> Iterator[None]:
+    """``LEADPULSE_AS_OF_DATE`` set to ``as_of`` for one invocation (unchanged when None)."""
+    if as_of is None:
+        yield
+        return
+    previous = os.environ.get(paths.AS_OF_DATE_ENV)
+    os.environ[paths.AS_OF_DATE_ENV] = as_of
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(paths.AS_OF_DATE_ENV, None)
+        else:
+            os.environ[paths.AS_OF_DATE_ENV] = previous
+
+
 def invoke(
     command: Sequence[str],
     *,
@@ -261,8 +278,12 @@ def invoke(
 ) -> DbtRun:
     """Run ``dbt <command...>`` against the leadpulse project and the configured warehouse.
 
-    ``as_of`` becomes the ``as_of_date`` var; ``extra_vars`` are merged into ``--vars``.
-    With ``quiet`` no progress lines are printed (errors still are).
+    ``as_of`` reaches the models as the environment variable ``LEADPULSE_AS_OF_DATE``
+    (the ``as_of_date()`` macro), not as a var: dbt re-parses the whole project when
+    ``--vars`` change, but only the files that read an environment variable that
+    changed, so a new day costs a partial parse. An ``as_of_date`` in ``extra_vars``
+    is then dropped (a var would win over the environment). ``extra_vars`` go to
+    ``--vars``. With ``quiet`` no progress lines are printed (errors still are).
     """
     paths.configure_environment()
     os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
@@ -273,7 +294,7 @@ def invoke(
     args = list(command)
     dbt_vars = dict(extra_vars or {})
     if as_of is not None:
-        dbt_vars["as_of_date"] = as_of
+        dbt_vars.pop("as_of_date", None)
     if dbt_vars:
         args += ["--vars", json.dumps(dbt_vars)]
     args += [
@@ -295,7 +316,7 @@ def invoke(
     printer = ProgressPrinter(out=stream, show_progress=not quiet)
     all_callbacks: list[Callable[[Any], None]] = [printer, *callbacks]
 
-    with _INVOKE_LOCK:
+    with _INVOKE_LOCK, _as_of_in_environment(as_of):
         if args and args[0] in WRITES_RUN_RESULTS:
             # A run that fails before executing nodes writes no run_results.json; never
             # leave the previous run's file to be mistaken for this one's.

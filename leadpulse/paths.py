@@ -20,6 +20,8 @@ SERVING_PATH_ENV = "LEADPULSE_SERVING_PATH"  # default serving.duckdb beside the
 PARQUET_DIR_ENV = "LEADPULSE_PARQUET_DIR"  # Parquet exports of the marts; unset: none
 SPARK_DIR_ENV = "LEADPULSE_SPARK_DIR"  # spark target: warehouse + metastore; see spark_dir()
 TARGET_ENV = "LEADPULSE_TARGET"  # the profiles.yml output dbt uses: duckdb (default) or spark
+# The day the models compute as of (macro as_of_date); the harness sets it per dbt call.
+AS_OF_DATE_ENV = "LEADPULSE_AS_OF_DATE"
 DEFAULT_SPARK_DIR = Path("warehouse") / "spark"
 DEFAULT_DUCKDB_PATH = Path("warehouse") / "leadpulse.duckdb"
 

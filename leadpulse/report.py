@@ -354,7 +354,13 @@ def reconciliation(con: duckdb.DuckDBPyConnection) -> Section:
     return Section(title, header, rows, note="" if rows else "no raw tables")
 
 
-def last_run(run_results: Path) -> Section:
+def last_run(run_results: Path, marts_as_of: str = "") -> Section:
+    """The last dbt run's command, time, as-of date, node statuses and elapsed time.
+
+    The as-of date is the run's ``as_of_date`` var; the harness passes the day in
+    the environment instead (LEADPULSE_AS_OF_DATE), which run_results.json does not
+    record, so then it is ``marts_as_of`` (the marts' own), marked "(marts)".
+    """
     header = ("command", "generated at", "as_of_date", "nodes", "statuses", "elapsed")
     if not run_results.exists():
         return Section("Last dbt run", header, [], note="no run_results.json")
@@ -373,7 +379,7 @@ def last_run(run_results: Path) -> Section:
     row = (
         str(args.get("which", "?")),
         str((data.get("metadata") or {}).get("generated_at", "?")),
-        str(dbt_vars.get("as_of_date", "")),
+        str(dbt_vars.get("as_of_date") or (f"{marts_as_of} (marts)" if marts_as_of else "")),
         str(len(nodes)),
         statuses,
         f"{float(data.get('elapsed_time') or 0):.1f}s",
@@ -1444,7 +1450,7 @@ class PageBuilder:
             chart = self.chart("quarantine-reasons", title, partial(quarantine_card, counts))
         recon = reconciliation(self.con)
         relations = relation_counts(self.con)
-        run = last_run(run_results)
+        run = last_run(run_results, self.page.as_of)
         qtable = quarantine_section(counts)
         self.page.text.extend([run, recon, qtable, relations])
         recon_card = (

@@ -110,11 +110,24 @@ def check_run_results(ctx: Context) -> CheckResult:
     dbt_vars = args.get("vars")
     as_of = dbt_vars.get("as_of_date") if isinstance(dbt_vars, dict) else None
     generated = (data.get("metadata") or {}).get("generated_at", "?")
-    when = f", as_of_date {as_of}" if as_of else ""
+    if as_of:
+        when = f", as_of_date {as_of}"
+    else:  # the harness passes the day in the environment, which dbt does not record
+        marts_as_of = _marts_as_of(ctx)
+        when = f", marts as of {marts_as_of}" if marts_as_of else ""
     result.notes.append(f"last run: {command} at {generated}{when}: {len(nodes)} nodes ({tally})")
     if counts.get("skipped") and not result.errors:
         result.warnings.append(f"{counts['skipped']} node(s) skipped")
     return result
+
+
+def _marts_as_of(ctx: Context) -> str | None:
+    """The as-of date of marts.fct_lead_engagement, when the warehouse has it."""
+    con = ctx.connection()
+    if con is None or not relation_exists(con, "marts", "fct_lead_engagement"):
+        return None
+    row = con.execute("select max(as_of_date) from marts.fct_lead_engagement").fetchone()
+    return str(row[0]) if row and row[0] is not None else None
 
 
 def check_raw_reconciliation(ctx: Context) -> CheckResult:

@@ -358,6 +358,7 @@ def test_bench_records_a_failed_constrained_build_and_exits_1(
         return _fake_dbt_result(nodes)
 
     monkeypatch.setattr(runner, "run_dbt", fake_run_dbt)
+    monkeypatch.setattr(runner, "parse_as_of", lambda as_of, work: None)
     # ~4,000 raw events need an estimated 0.003 GiB for pandas: more than this.
     monkeypatch.setattr(runner, "mem_available_gib", lambda: 0.001)
     code = main(
@@ -445,6 +446,7 @@ def test_bench_fails_when_the_refresh_fails_its_data_tests(
         }
 
     monkeypatch.setattr(runner, "run_dbt", fake_run_dbt)
+    monkeypatch.setattr(runner, "parse_as_of", lambda as_of, work: None)
     code = main(
         [
             "bench",
@@ -495,12 +497,10 @@ def test_references_run_first_on_purged_raw_tables_alone(
         check: bool = True,
     ) -> dict[str, Any]:
         events.append((" ".join(args), _built_marker(work, build=args == BUILD_ARGS)))
-        if args == BUILD_ARGS:
-            # The build parses afresh, as a scheduled one does.
-            assert not (work / "target" / "partial_parse.msgpack").exists()
-        (work / "target").mkdir(exist_ok=True)
-        (work / "target" / "partial_parse.msgpack").write_bytes(b"parsed")
         return _fake_dbt_result({"model.leadpulse.m": 1.0})
+
+    def fake_parse_as_of(as_of: datetime.date, work: Path) -> None:
+        events.append((f"parse as of {as_of}", _built_marker(work, build=False)))
 
     def fake_run_reference(
         kind: str, as_of: datetime.date, work: Path, memory_limit: str | None
@@ -520,6 +520,7 @@ def test_references_run_first_on_purged_raw_tables_alone(
     monkeypatch.setattr(runner, "run_dbt", fake_run_dbt)
     monkeypatch.setattr(runner, "run_reference", fake_run_reference)
     monkeypatch.setattr(runner, "compare_tables", fake_compare)
+    monkeypatch.setattr(runner, "parse_as_of", fake_parse_as_of)
     main(
         [
             "bench",
@@ -533,10 +534,14 @@ def test_references_run_first_on_purged_raw_tables_alone(
             "dbt_run_full_refresh,pandas",
         ]
     )
-    assert events[:4] == [
+    # The timed build finds the parse a daily run leaves: the previous day's
+    # (the erasure step parsed as of the build's own day).
+    day_before = runner.DEFAULT_AS_OF - datetime.timedelta(days=1)
+    assert events[:5] == [
         (" ".join(ERASE_ARGS), 0),
         ("hand_written_sql", 0),
+        (f"parse as of {day_before}", 0),
         (" ".join(BUILD_ARGS), 0),
         ("compare bench.fct_lead_engagement_hand", 0),
     ]
-    assert [name for name, _ in events[4:]] == ["run", " ".join(INCREMENTAL_TESTS_ARGS)]
+    assert [name for name, _ in events[5:]] == ["run", " ".join(INCREMENTAL_TESTS_ARGS)]

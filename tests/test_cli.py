@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -204,9 +205,11 @@ def tiny_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         'vars:\n  as_of_date: ""\n  expected: 1\n'
     )
     (project / "seeds" / "numbers.csv").write_text("n\n1\n2\n")
+    # The date as leadpulse's as_of_date() macro reads it: the var, else the
+    # environment variable the harness sets.
     (project / "models" / "numbers_dated.sql").write_text(
-        "select n, cast('{{ var(\"as_of_date\") }}' as date) as as_of_date "
-        "from {{ ref('numbers') }}\n"
+        'select n, cast(\'{{ var("as_of_date") or env_var("LEADPULSE_AS_OF_DATE", "") }}\''
+        " as date) as as_of_date from {{ ref('numbers') }}\n"
     )
     (project / "models" / "numbers_downstream.sql").write_text(
         "select * from {{ ref('numbers_dated') }}\n"
@@ -249,6 +252,35 @@ def test_build_prints_one_line_per_node(
     finally:
         con.close()
     assert row == ("2026-06-30",)
+
+
+def test_a_new_as_of_day_is_a_partial_parse(
+    tiny_project: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The harness passes the day in the environment, not as a var: a var that
+    changes makes dbt re-parse the whole project; a changed environment variable
+    re-parses only the files that read it."""
+    monkeypatch.delenv(paths.AS_OF_DATE_ENV, raising=False)
+    db = tmp_path / "tiny.duckdb"
+    log = paths.log_dir() / "dbt.log"
+    for day in ("2026-06-30", "2026-07-01"):
+        log.unlink(missing_ok=True)
+        assert main(["--db", str(db), "build", "--as-of", day]) == 0, capsys.readouterr().out
+        results = json.loads(paths.run_results_path().read_text())
+        assert "as_of_date" not in (results["args"].get("vars") or {})
+    text = log.read_text()
+    assert "Partial parsing: updated file: tiny://models/numbers_dated.sql" in text
+    assert "Unable to do partial parsing" not in text
+    assert os.environ.get(paths.AS_OF_DATE_ENV) is None  # restored after each call
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        row = con.execute("select max(as_of_date)::varchar from main.numbers_dated").fetchone()
+    finally:
+        con.close()
+    assert row == ("2026-07-01",)
 
 
 def test_failed_build_names_the_node(

@@ -9,6 +9,7 @@ also renders the session warehouse that conftest builds with dbt.
 from __future__ import annotations
 
 import io
+import json
 import math
 import random
 import re
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING
 import duckdb
 import pytest
 
-from leadpulse.report import write_report
+from leadpulse.report import last_run, write_report
 
 if TYPE_CHECKING:
     from conftest import Warehouse
@@ -581,6 +582,26 @@ def test_session_warehouse_renders(warehouse: Warehouse, tmp_path: Path) -> None
     if "marts.fct_lead_engagement" in built:
         assert "== Headline (as of 2026-06-30)" in stdout
         assert "segment-distribution" in {f.key for f in figures if f.missing is None}
+
+
+def test_last_run_says_whose_as_of_date_it_shows(tmp_path: Path) -> None:
+    """The run's as_of_date var; else (the harness passes the day in the environment,
+    which run_results.json does not keep) the marts' date, marked as theirs."""
+    path = tmp_path / "run_results.json"
+    cases = [({"as_of_date": "2026-06-30"}, "2026-06-30"), ({}, "2026-07-01 (marts)")]
+    for dbt_vars, expected in cases:
+        path.write_text(
+            json.dumps(
+                {
+                    "metadata": {"generated_at": "2026-07-01T06:00:00Z"},
+                    "args": {"which": "build", "vars": dbt_vars},
+                    "results": [{"unique_id": "model.leadpulse.x", "status": "success"}],
+                    "elapsed_time": 1.0,
+                }
+            )
+        )
+        (row,) = last_run(path, "2026-07-01").rows
+        assert row[2] == expected
 
 
 # --- headless Chromium ------------------------------------------------------------

@@ -67,3 +67,28 @@ def test_var_defaults_to_dbt_project(tmp_path: Path) -> None:
     out = io.StringIO()
     assert validate.validate(run_results=results, db_path=db, out=out) == 1
     assert "limit max_unattributed_share = 10.00%" in out.getvalue()
+
+
+def test_last_run_names_its_as_of_date(tmp_path: Path) -> None:
+    """The var when the run had one; else (the harness passes the day in the
+    environment, which run_results.json does not keep) the marts' own date."""
+    db = _warehouse(tmp_path, unattributed=0, total=10)
+    con = duckdb.connect(str(db))
+    try:
+        con.execute("create schema marts")
+        con.execute(
+            "create table marts.fct_lead_engagement as"
+            " select 'L1' as lead_id, date '2026-07-01' as as_of_date"
+        )
+    finally:
+        con.close()
+    for dbt_vars, expected in [
+        ({"as_of_date": "2026-06-30"}, "as_of_date 2026-06-30"),
+        ({}, "marts as of 2026-07-01"),
+    ]:
+        ctx = validate.Context(run_results_path=_run_results(tmp_path, dbt_vars), db_path=db)
+        try:
+            notes = validate.check_run_results(ctx).notes
+        finally:
+            ctx.close()
+        assert any(expected in note for note in notes), notes
