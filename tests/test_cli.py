@@ -229,6 +229,15 @@ def tiny_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return project
 
 
+def _dated_as_of(db: Path) -> str:
+    """The as-of date the tiny project's model was built with."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("select max(as_of_date)::varchar from main.numbers_dated").fetchone()[0]
+    finally:
+        con.close()
+
+
 def test_build_prints_one_line_per_node(
     tiny_project: Path,
     tmp_path: Path,
@@ -246,12 +255,7 @@ def test_build_prints_one_line_per_node(
     assert any(line.startswith("1/5 OK") and "numbers" in line for line in node_lines)
     assert lines[-1].startswith("dbt build succeeded in ")
     assert db.exists() and (db.parent / "tmp").is_dir()
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        row = con.execute("select max(as_of_date)::varchar from main.numbers_dated").fetchone()
-    finally:
-        con.close()
-    assert row == ("2026-06-30",)
+    assert _dated_as_of(db) == "2026-06-30"
 
 
 def test_a_new_as_of_day_is_a_partial_parse(
@@ -275,12 +279,7 @@ def test_a_new_as_of_day_is_a_partial_parse(
     assert "Partial parsing: updated file: tiny://models/numbers_dated.sql" in text
     assert "Unable to do partial parsing" not in text
     assert os.environ.get(paths.AS_OF_DATE_ENV) is None  # restored after each call
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        row = con.execute("select max(as_of_date)::varchar from main.numbers_dated").fetchone()
-    finally:
-        con.close()
-    assert row == ("2026-07-01",)
+    assert _dated_as_of(db) == "2026-07-01"
 
 
 def test_failed_build_names_the_node(

@@ -12,7 +12,9 @@ import pytest
 from leadpulse import validate
 
 
-def _warehouse(tmp_path: Path, unattributed: int, total: int) -> Path:
+def _warehouse(
+    tmp_path: Path, unattributed: int, total: int, marts_as_of: str | None = None
+) -> Path:
     db = tmp_path / "leadpulse.duckdb"
     con = duckdb.connect(str(db))
     try:
@@ -24,6 +26,13 @@ def _warehouse(tmp_path: Path, unattributed: int, total: int) -> Path:
             " from range(?) as r(i)",
             [unattributed, total],
         )
+        if marts_as_of:
+            con.execute("create schema marts")
+            con.execute(
+                "create table marts.fct_lead_engagement as"
+                " select 'L1' as lead_id, cast(? as date) as as_of_date",
+                [marts_as_of],
+            )
     finally:
         con.close()
     return db
@@ -72,16 +81,7 @@ def test_var_defaults_to_dbt_project(tmp_path: Path) -> None:
 def test_last_run_names_its_as_of_date(tmp_path: Path) -> None:
     """The var when the run had one; else (the harness passes the day in the
     environment, which run_results.json does not keep) the marts' own date."""
-    db = _warehouse(tmp_path, unattributed=0, total=10)
-    con = duckdb.connect(str(db))
-    try:
-        con.execute("create schema marts")
-        con.execute(
-            "create table marts.fct_lead_engagement as"
-            " select 'L1' as lead_id, date '2026-07-01' as as_of_date"
-        )
-    finally:
-        con.close()
+    db = _warehouse(tmp_path, unattributed=0, total=10, marts_as_of="2026-07-01")
     for dbt_vars, expected in [
         ({"as_of_date": "2026-06-30"}, "as_of_date 2026-06-30"),
         ({}, "marts as of 2026-07-01"),
