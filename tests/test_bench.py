@@ -23,7 +23,7 @@ import duckdb
 import pytest
 
 from leadpulse import paths
-from leadpulse.bench import runner
+from leadpulse.bench import parse_times, runner
 from leadpulse.bench.project_vars import load_project_vars
 from leadpulse.bench.runner import (
     BUILD_ARGS,
@@ -545,3 +545,15 @@ def test_references_run_first_on_purged_raw_tables_alone(
         ("compare bench.fct_lead_engagement_hand", 0),
     ]
     assert [name for name, _ in events[5:]] == ["run", " ".join(INCREMENTAL_TESTS_ARGS)]
+
+
+def test_parse_times_covers_a_cold_a_next_day_and_a_same_day_parse(tmp_path: Path) -> None:
+    """The parse-time script's three cases are what they say: a full parse, a
+    partial one of the files that read the new day, and one with nothing to do."""
+    medians = parse_times.measure(1, tmp_path)
+    assert set(medians) == set(parse_times.CASES)
+    assert all(seconds > 0 for seconds in medians.values())
+    log = (tmp_path / "logs" / "dbt.log").read_text()
+    assert log.count("Unable to do partial parsing because saved manifest not found") == 1
+    assert "Partial parsing: updated file: leadpulse://models/" in log
+    assert "Partial parsing enabled, no changes found, skipping parsing" in log

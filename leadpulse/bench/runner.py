@@ -313,7 +313,7 @@ def _slowest(node_seconds: dict[str, float], keep: int) -> list[dict[str, Any]]:
     return [{"unique_id": uid, "execution_time": seconds} for uid, seconds in ranked[:keep]]
 
 
-def _dbt_command(args: list[str], work: Path) -> list[str]:
+def dbt_command(args: list[str], work: Path) -> list[str]:
     """The dbt CLI call for ``args`` on the project, its artifacts and logs under ``work``."""
     project = str(paths.project_dir())
     return [
@@ -340,7 +340,7 @@ def parse_as_of(as_of: datetime.date, work: Path) -> None:
     bench gives the timed build the same start by parsing as of the day before.
     """
     console = work / "dbt_console.log"
-    measured = _run_measured(_dbt_command(["parse"], work), _step_env(work, None, as_of), console)
+    measured = _run_measured(dbt_command(["parse"], work), _step_env(work, None, as_of), console)
     if measured["exit_code"] != 0:
         raise BenchError(f"dbt parse failed (exit {measured['exit_code']}); see {console}")
 
@@ -366,7 +366,7 @@ def run_dbt(
     console = work / "dbt_console.log"
     console_start = console.stat().st_size if console.exists() else 0
     measured = _run_measured(
-        _dbt_command(args, work), _step_env(work, memory_limit, as_of), console, work / "tmp"
+        dbt_command(args, work), _step_env(work, memory_limit, as_of), console, work / "tmp"
     )
     failed = measured["exit_code"] != 0 or not results_file.exists()
     if failed and check:
