@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -309,6 +311,55 @@ def _fake_dbt_result(node_seconds: dict[str, float]) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class DbtCall:
+    """One call of ``runner.run_dbt`` as a fake receives it."""
+
+    args: list[str]
+    as_of: datetime.date
+    work: Path
+    memory_limit: str | None
+    check: bool
+
+
+def _replace_dbt(
+    monkeypatch: pytest.MonkeyPatch,
+    step: Callable[[DbtCall], dict[str, Any]],
+    parse: Callable[[datetime.date, Path], None] = lambda as_of, work: None,
+) -> None:
+    """Replace the bench's dbt steps: ``step`` answers each ``run_dbt`` call,
+    ``parse`` stands for ``parse_as_of`` (by default it does nothing)."""
+
+    def fake_run_dbt(
+        args: list[str],
+        as_of: datetime.date,
+        work: Path,
+        memory_limit: str | None,
+        *,
+        check: bool = True,
+    ) -> dict[str, Any]:
+        return step(DbtCall(args, as_of, work, memory_limit, check))
+
+    monkeypatch.setattr(runner, "run_dbt", fake_run_dbt)
+    monkeypatch.setattr(runner, "parse_as_of", parse)
+
+
+def _small_bench(tmp_path: Path, skip: str, *extra: str) -> list[str]:
+    """``leadpulse bench`` arguments for ~4,000 events, results and scratch in tmp_path."""
+    return [
+        "bench",
+        "--events",
+        "4000",
+        "--out",
+        str(tmp_path / "results"),
+        "--work-dir",
+        str(tmp_path / "work"),
+        "--skip",
+        skip,
+        *extra,
+    ]
+
+
 def _built_marker(work: Path, *, build: bool) -> int:
     """Whether the bench's warehouse holds what a fake build left (a marker table); with
     ``build``, leave it."""
@@ -335,17 +386,17 @@ def test_bench_records_a_failed_constrained_build_and_exits_1(
     """
     calls: list[dict[str, Any]] = []
 
-    def fake_run_dbt(
-        args: list[str],
-        as_of: datetime.date,
-        work: Path,
-        memory_limit: str | None,
-        *,
-        check: bool = True,
-    ) -> dict[str, Any]:
-        inherited = _built_marker(work, build=True)
-        calls.append({"args": args, "limit": memory_limit, "check": check, "inherited": inherited})
-        if memory_limit == "64MB":
+    def fake_step(call: DbtCall) -> dict[str, Any]:
+        inherited = _built_marker(call.work, build=True)
+        calls.append(
+            {
+                "args": call.args,
+                "limit": call.memory_limit,
+                "check": call.check,
+                "inherited": inherited,
+            }
+        )
+        if call.memory_limit == "64MB":
             return {
                 **_fake_dbt_result({}),
                 "exit_code": 2,
@@ -357,26 +408,18 @@ def test_bench_records_a_failed_constrained_build_and_exits_1(
         nodes = {f"model.leadpulse.m{i:02d}": float(i) for i in range(20)}
         return _fake_dbt_result(nodes)
 
-    monkeypatch.setattr(runner, "run_dbt", fake_run_dbt)
-    monkeypatch.setattr(runner, "parse_as_of", lambda as_of, work: None)
+    _replace_dbt(monkeypatch, fake_step)
     # ~4,000 raw events need an estimated 0.003 GiB for pandas: more than this.
     monkeypatch.setattr(runner, "mem_available_gib", lambda: 0.001)
     code = main(
-        [
-            "bench",
-            "--events",
-            "4000",
+        _small_bench(
+            tmp_path,
+            "dbt_run_full_refresh,hand_written_sql",
             "--runs",
             "2",
-            "--out",
-            str(tmp_path / "results"),
-            "--work-dir",
-            str(tmp_path / "work"),
-            "--skip",
-            "dbt_run_full_refresh,hand_written_sql",
             "--constrained-memory-limit",
             "64MB",
-        ]
+        )
     )
     assert code == 1
     results = json.loads((tmp_path / "results" / "4000.json").read_text())
@@ -426,15 +469,8 @@ def test_bench_fails_when_the_refresh_fails_its_data_tests(
     """Orchestration only: run_dbt is replaced; the data tests after the refresh fail."""
     failed_test = "test.leadpulse.unique_int_lead_sessions_grouped_session_id.x"
 
-    def fake_run_dbt(
-        args: list[str],
-        as_of: datetime.date,
-        work: Path,
-        memory_limit: str | None,
-        *,
-        check: bool = True,
-    ) -> dict[str, Any]:
-        if args != INCREMENTAL_TESTS_ARGS:
+    def fake_step(call: DbtCall) -> dict[str, Any]:
+        if call.args != INCREMENTAL_TESTS_ARGS:
             return _fake_dbt_result({"model.leadpulse.m": 1.0})
         return {
             **_fake_dbt_result({}),
@@ -445,21 +481,8 @@ def test_bench_fails_when_the_refresh_fails_its_data_tests(
             "failed_nodes": [{"unique_id": failed_test, "status": "fail", "message": "Got 1"}],
         }
 
-    monkeypatch.setattr(runner, "run_dbt", fake_run_dbt)
-    monkeypatch.setattr(runner, "parse_as_of", lambda as_of, work: None)
-    code = main(
-        [
-            "bench",
-            "--events",
-            "4000",
-            "--out",
-            str(tmp_path / "results"),
-            "--work-dir",
-            str(tmp_path / "work"),
-            "--skip",
-            "dbt_run_full_refresh,hand_written_sql,pandas",
-        ]
-    )
+    _replace_dbt(monkeypatch, fake_step)
+    code = main(_small_bench(tmp_path, "dbt_run_full_refresh,hand_written_sql,pandas"))
     assert code == 1
     results = json.loads((tmp_path / "results" / "4000.json").read_text())
     assert results["failures"] == [INCREMENTAL_TESTS_STEP]
@@ -488,15 +511,9 @@ def test_references_run_first_on_purged_raw_tables_alone(
     """
     events: list[tuple[str, int]] = []
 
-    def fake_run_dbt(
-        args: list[str],
-        as_of: datetime.date,
-        work: Path,
-        memory_limit: str | None,
-        *,
-        check: bool = True,
-    ) -> dict[str, Any]:
-        events.append((" ".join(args), _built_marker(work, build=args == BUILD_ARGS)))
+    def fake_step(call: DbtCall) -> dict[str, Any]:
+        build = call.args == BUILD_ARGS
+        events.append((" ".join(call.args), _built_marker(call.work, build=build)))
         return _fake_dbt_result({"model.leadpulse.m": 1.0})
 
     def fake_parse_as_of(as_of: datetime.date, work: Path) -> None:
@@ -517,23 +534,10 @@ def test_references_run_first_on_purged_raw_tables_alone(
         scratch.execute("create table main.c as select 'L1' as lead_id, 1 as x")
         return real_compare(scratch, "main.r", "main.c")
 
-    monkeypatch.setattr(runner, "run_dbt", fake_run_dbt)
+    _replace_dbt(monkeypatch, fake_step, parse=fake_parse_as_of)
     monkeypatch.setattr(runner, "run_reference", fake_run_reference)
     monkeypatch.setattr(runner, "compare_tables", fake_compare)
-    monkeypatch.setattr(runner, "parse_as_of", fake_parse_as_of)
-    main(
-        [
-            "bench",
-            "--events",
-            "4000",
-            "--out",
-            str(tmp_path / "results"),
-            "--work-dir",
-            str(tmp_path / "work"),
-            "--skip",
-            "dbt_run_full_refresh,pandas",
-        ]
-    )
+    main(_small_bench(tmp_path, "dbt_run_full_refresh,pandas"))
     # The timed build finds the parse a daily run leaves: the previous day's
     # (the erasure step parsed as of the build's own day).
     day_before = runner.DEFAULT_AS_OF - datetime.timedelta(days=1)
