@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 SPARK_STAMP := $(VENV)/.spark-installed
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: demo test lint pytest fmt clean install browser spark-deps test-spark
+.PHONY: demo test lint pytest fmt clean install browser spark-deps test-spark bench-summary
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=python3.x (3.11+)"; exit 1; }
@@ -32,6 +32,11 @@ spark-deps: $(SPARK_STAMP)
 ## The Spark comparison alone: build on DuckDB and Spark, compare every mart.
 test-spark: $(SPARK_STAMP)
 	$(BIN)/pytest tests/test_spark.py
+
+## The bench results of every size as one table in docs/benchmarks.md
+## (from bench/results/<N>.json; tests/test_bench_summary.py checks it).
+bench-summary: $(STAMP)
+	$(BIN)/python -m leadpulse.bench.summary --update docs/benchmarks.md
 
 ## Make sample data, build, validate, write the report (warehouse/leadpulse.duckdb).
 demo: $(STAMP)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,7 @@ import duckdb
 import pytest
 
 from leadpulse import paths
-from leadpulse.bench import parse_times, runner
+from leadpulse.bench import parse_times, runner, summary
 from leadpulse.bench.project_vars import load_project_vars
 from leadpulse.bench.runner import (
     BUILD_ARGS,
@@ -116,6 +117,24 @@ def test_bench_completes_with_every_section(bench_run: tuple[int, dict[str, Any]
         assert results["ratios"][name] is not None
     assert results["failures"] == []
     assert results["pandas_memory"]["fits"]
+
+
+def test_results_say_when_and_at_which_commit(bench_run: tuple[int, dict[str, Any]]) -> None:
+    _, results = bench_run
+    measured = datetime.datetime.fromisoformat(results["measured_at"])
+    assert measured.utcoffset() == datetime.timedelta(0)
+    assert abs(datetime.datetime.now(datetime.UTC) - measured) < datetime.timedelta(hours=3)
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=paths.project_dir(), capture_output=True, text=True
+    )
+    if head.returncode == 0:
+        assert results["git_commit"] == head.stdout.strip()
+        assert isinstance(results["git_dirty"], bool)
+    else:  # not a git checkout
+        assert results["git_commit"] is None and results["git_dirty"] is None
+    # The summary of every size reads a file as the bench writes it.
+    table = summary.render([results])
+    assert "| | 5k |" in table and results["measured_at"][:10] in table
 
 
 def test_refresh_is_checked_by_the_data_tests(bench_run: tuple[int, dict[str, Any]]) -> None:

@@ -643,6 +643,28 @@ def _machine() -> dict[str, Any]:
     }
 
 
+def _git_commit() -> dict[str, Any]:
+    """The commit the project was measured at, and whether its tracked files had changes."""
+
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(
+                ["git", *args],
+                cwd=paths.project_dir(),
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=False,
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    commit = git("rev-parse", "HEAD")
+    status = git("status", "--porcelain", "--untracked-files=no") if commit else None
+    return {"git_commit": commit, "git_dirty": None if status is None else bool(status)}
+
+
 def _median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
@@ -882,6 +904,8 @@ def run_bench(
         ),
         "skip": list(skip),
         "machine": _machine(),
+        "measured_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        **_git_commit(),
         "raw_rows": raw_counts,
         "raw_event_rows": raw_events,
         "simulated_day_rows": simulated,
