@@ -15,6 +15,7 @@ exit status 1), which also checks the pandas memory estimate and --skip.
 from __future__ import annotations
 
 import datetime
+import inspect
 import json
 import subprocess
 from collections.abc import Callable
@@ -135,6 +136,33 @@ def test_results_say_when_and_at_which_commit(bench_run: tuple[int, dict[str, An
     # The summary of every size reads a file as the bench writes it.
     table = summary.render([results])
     assert "| | 5k |" in table and results["measured_at"][:10] in table
+
+
+def test_git_commit_names_head_and_whether_tracked_files_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(paths.PROJECT_DIR_ENV, str(tmp_path))
+    assert runner._git_commit() == {"git_commit": None, "git_dirty": None}  # not a repository
+
+    def git(*args: str) -> str:
+        done = subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return done.stdout.strip()
+
+    git("init", "-q")
+    (tmp_path / "model.sql").write_text("select 1\n")
+    git("add", "model.sql")
+    git("commit", "-q", "-m", "first")
+    head = git("rev-parse", "HEAD")
+    (tmp_path / "untracked.txt").write_text("scratch\n")  # untracked files do not count
+    assert runner._git_commit() == {"git_commit": head, "git_dirty": False}
+    (tmp_path / "model.sql").write_text("select 2\n")
+    assert runner._git_commit() == {"git_commit": head, "git_dirty": True}
 
 
 def test_refresh_is_checked_by_the_data_tests(bench_run: tuple[int, dict[str, Any]]) -> None:
@@ -349,15 +377,14 @@ def _replace_dbt(
     """Replace the bench's dbt steps: ``step`` answers each ``run_dbt`` call,
     ``parse`` stands for ``parse_as_of`` (by default it does nothing)."""
 
-    def fake_run_dbt(
-        args: list[str],
-        as_of: datetime.date,
-        work: Path,
-        memory_limit: str | None,
-        *,
-        check: bool = True,
-    ) -> dict[str, Any]:
-        return step(DbtCall(args, as_of, work, memory_limit, check))
+    # Calls are bound to the real signature: a call run_dbt would refuse fails
+    # here too, and the fake follows the signature when it changes.
+    signature = inspect.signature(runner.run_dbt)
+
+    def fake_run_dbt(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        return step(DbtCall(**bound.arguments))
 
     monkeypatch.setattr(runner, "run_dbt", fake_run_dbt)
     monkeypatch.setattr(runner, "parse_as_of", parse)
