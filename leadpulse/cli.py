@@ -393,6 +393,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
             seed=args.seed,
             work_dir=args.work_dir,
             keep=args.keep,
+            check_disk=not args.no_disk_check,
         )
     except BenchError as exc:
         raise HarnessError(str(exc)) from exc
@@ -550,6 +551,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--work-dir", type=Path, metavar="DIR", help="scratch dir for the DuckDB file (kept)"
     )
     bench.add_argument("--keep", action="store_true", help="keep the temporary scratch dir")
+    bench.add_argument(
+        "--no-disk-check",
+        action="store_true",
+        help="run even when the scratch dir has less free disk than the run's estimate",
+    )
     bench.set_defaults(func=cmd_bench)
 
     demo = sub.add_parser(

@@ -40,6 +40,7 @@ from leadpulse.bench.runner import (
     STEPS,
     bench_exit_code,
     compare_tables,
+    disk_space_check,
     format_table,
     pandas_availability,
     pandas_memory_check,
@@ -114,10 +115,13 @@ def test_bench_completes_with_every_section(bench_run: tuple[int, dict[str, Any]
     assert results["ratios"]["run_wall_over_hand_written"] is None
     hand = results["steps"]["hand_written_sql"]["median"]
     assert hand["rows"] > 0 and hand["peak_rss_mib"] > 0
+    assert hand["temp_dir_peak_mib"] >= 0  # the script's spill, as the dbt steps'
     for name in ("build_wall_over_hand_written", "incremental_over_full_models_db"):
         assert results["ratios"][name] is not None
     assert results["failures"] == []
     assert results["pandas_memory"]["fits"]
+    disk = results["disk_space"]
+    assert disk["checked"] and disk["fits"] and disk["free_gib"] > disk["estimated_peak_gib"]
 
 
 def test_results_say_when_and_at_which_commit(bench_run: tuple[int, dict[str, Any]]) -> None:
@@ -316,6 +320,54 @@ def test_pandas_memory_estimate_scales_with_raw_events() -> None:
     assert pandas_memory_check(10_000_000, 22.0)["fits"]
     # No /proc/meminfo: nothing to compare with, pandas runs.
     assert pandas_memory_check(100_000_000, None)["fits"]
+
+
+def test_disk_estimate_scales_with_events_and_the_script() -> None:
+    with_script = disk_space_check(100_000_000, 40.0, hand_written=True)
+    assert with_script["estimated_peak_gib"] == pytest.approx(
+        100 * runner.DISK_GIB_PER_MILLION_EVENTS
+    )
+    assert not with_script["fits"]
+    assert "exceeds the 40.0 GiB free" in with_script["reason"]
+    assert "the hand-written script's spill included" in with_script["reason"]
+    # Without the script the build's warehouse is the peak: half as much.
+    without = disk_space_check(100_000_000, 40.0, hand_written=False)
+    assert without["estimated_peak_gib"] < with_script["estimated_peak_gib"] / 1.5
+    assert without["fits"] and without["reason"] == ""
+    assert disk_space_check(10_000_000, 40.0, hand_written=True)["fits"]
+
+
+def test_bench_stops_before_generating_when_the_disk_is_too_small(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Nothing is generated or run on a disk the estimate says is too small;
+    ``--no-disk-check`` runs anyway and the JSON says what was estimated."""
+    calls: list[DbtCall] = []
+
+    def fake_step(call: DbtCall) -> dict[str, Any]:
+        calls.append(call)
+        return _fake_dbt_result({"model.leadpulse.m": 1.0})
+
+    _replace_dbt(monkeypatch, fake_step)
+    monkeypatch.setattr(runner, "disk_free_gib", lambda directory: 0.0001)
+    args = _small_bench(tmp_path, "dbt_run_full_refresh,pandas")
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "exceeds the 0.0 GiB free for the scratch dir" in err
+    assert "--skip hand_written_sql" in err and "--no-disk-check" in err
+    assert calls == []
+    assert not (tmp_path / "work" / "raw_generated.duckdb").exists()
+    assert not (tmp_path / "results" / "4000.json").exists()
+
+    without_script = _small_bench(tmp_path, "dbt_run_full_refresh,hand_written_sql,pandas")
+    assert main(without_script) == 1
+    assert "--skip hand_written_sql" not in capsys.readouterr().err
+    assert main([*without_script, "--no-disk-check"]) == 0
+    disk = json.loads((tmp_path / "results" / "4000.json").read_text())["disk_space"]
+    assert disk["checked"] is False and disk["fits"] is False
+    assert disk["free_gib"] == 0.0
+    assert disk["gib_per_million_events"] == runner.DISK_GIB_PER_MILLION_EVENTS_WITHOUT_SCRIPT
+    assert BUILD_ARGS in [call.args for call in calls]
 
 
 def test_run_dbt_records_an_out_of_memory_failure(tmp_path: Path) -> None:

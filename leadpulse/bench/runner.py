@@ -22,7 +22,9 @@ on a fresh copy of it in a scratch DuckDB file:
    (out of memory) is recorded, not raised: the bench goes on and reports it.
 
 ``skip`` leaves out the optional steps (``SKIPPABLE_STEPS``); pandas is also
-left out when its estimated peak RSS exceeds the memory available. Every dbt
+left out when its estimated peak RSS exceeds the memory available. Before
+anything is generated, the scratch dir's free space is checked against the
+run's estimated peak disk use (``disk_space_check``). Every dbt
 step keeps its slowest nodes from run_results.json. On the first run both
 references are compared with ``marts.fct_lead_engagement`` column by column.
 Medians over the runs, the ratios and peak RSS are printed as a table and
@@ -91,6 +93,15 @@ STEP_WIDTH = max(len(step) for step in STEPS)
 # The pandas reference peaked at 8.4 GiB RSS for 10.2M raw events; it holds
 # every event in memory, so its need grows linearly with the raw event rows.
 PANDAS_GIB_PER_MILLION_EVENTS = 0.85
+# Disk the bench's scratch dir needs at its peak, per million requested
+# events, measured at 100M (102M raw event rows, 16GB memory_limit): the
+# generated raw copy (5.7 GiB) beside the working file, which peaked at 48.1
+# GiB with the hand-written script's spill (42.4 GiB); without the script,
+# the built warehouse (18.8 GiB) and the build's spill (3.0 GiB). Linear in
+# the events: smaller sizes spill little or nothing, so they are
+# over-estimated.
+DISK_GIB_PER_MILLION_EVENTS = 0.54
+DISK_GIB_PER_MILLION_EVENTS_WITHOUT_SCRIPT = 0.28
 SLOWEST_NODES_KEPT = 15  # per dbt step, in the JSON
 # The production build: seeds, models and data tests. Unit tests check the
 # SQL on fixtures, whatever the data's size; they run in CI (`make test`),
@@ -179,6 +190,37 @@ def pandas_memory_check(raw_events: int, available_gib: float | None) -> dict[st
         "gib_per_million_events": PANDAS_GIB_PER_MILLION_EVENTS,
         "estimated_peak_gib": round(estimated, 2),
         "mem_available_gib": None if available_gib is None else round(available_gib, 2),
+        "fits": fits,
+        "reason": reason,
+    }
+
+
+def disk_free_gib(directory: Path) -> float:
+    """Free space (GiB) on the file system holding ``directory``."""
+    return shutil.disk_usage(directory).free / 1024**3
+
+
+def disk_space_check(events: int, free_gib: float, *, hand_written: bool) -> dict[str, Any]:
+    """The bench's estimated peak disk use in its scratch dir against the free space."""
+    per_million = (
+        DISK_GIB_PER_MILLION_EVENTS if hand_written else DISK_GIB_PER_MILLION_EVENTS_WITHOUT_SCRIPT
+    )
+    estimated = events / 1_000_000 * per_million
+    fits = estimated <= free_gib
+    reason = (
+        ""
+        if fits
+        else (
+            f"estimated peak disk use {estimated:.1f} GiB ({per_million} GiB per million "
+            f"events x {events / 1_000_000:.1f}M"
+            + (", the hand-written script's spill included" if hand_written else "")
+            + f") exceeds the {free_gib:.1f} GiB free for the scratch dir"
+        )
+    )
+    return {
+        "gib_per_million_events": per_million,
+        "estimated_peak_gib": round(estimated, 2),
+        "free_gib": round(free_gib, 2),
         "fits": fits,
         "reason": reason,
     }
@@ -452,6 +494,7 @@ def run_reference(
         **inner,
         "process_wall_seconds": measured["wall_seconds"],
         "peak_rss_mib": measured["peak_rss_mib"],
+        "temp_dir_peak_mib": measured["temp_dir_peak_mib"],
         "exit_code": 0,
     }
 
@@ -729,12 +772,15 @@ def run_bench(
     seed: int = DEFAULT_SEED,
     work_dir: Path | None = None,
     keep: bool = False,
+    check_disk: bool = True,
     log: Any = print,
 ) -> dict[str, Any]:
     """Run the benchmark; return the results dict (also written as JSON).
 
     ``results["failures"]`` names the steps that failed without stopping the
-    bench (the constrained build); any other failure raises BenchError.
+    bench (the constrained build); any other failure raises BenchError. With
+    ``check_disk``, a scratch dir with less free space than the estimate
+    (``disk_space_check``) raises BenchError before anything is generated.
     """
     from leadpulse.generate import generate
     from leadpulse.simulate import simulate_day
@@ -750,6 +796,23 @@ def run_bench(
     pandas_ok, pandas_reason = pandas_availability()
     log(f"bench: {events:,} events requested -> {leads:,} leads x {days} days, as of {as_of}")
     log(f"bench: scratch {work}; pandas: {'available' if pandas_ok else 'not available'}")
+    hand_written = "hand_written_sql" not in skip
+    disk_space = disk_space_check(events, disk_free_gib(work), hand_written=hand_written)
+    disk_space["checked"] = check_disk
+    log(
+        f"bench: disk: about {disk_space['estimated_peak_gib']:.1f} GiB needed at the peak, "
+        f"{disk_space['free_gib']:.1f} GiB free"
+    )
+    if not disk_space["fits"]:
+        if check_disk:
+            if work_dir is None:
+                shutil.rmtree(work, ignore_errors=True)
+            raise BenchError(
+                f"{disk_space['reason']}: give --work-dir on a larger disk, "
+                + ("leave out the script (--skip hand_written_sql), " if hand_written else "")
+                + "or run anyway with --no-disk-check"
+            )
+        log(f"bench: {disk_space['reason']} (--no-disk-check: running anyway)")
 
     started = time.monotonic()
     raw_copy.unlink(missing_ok=True)
@@ -911,6 +974,7 @@ def run_bench(
         "simulated_day_rows": simulated,
         "generate_seconds": generate_seconds,
         "pandas_memory": pandas_memory,
+        "disk_space": disk_space,
         "steps": steps,
         "ratios": ratios,
         "agreement": agreement,
