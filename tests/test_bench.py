@@ -337,6 +337,24 @@ def test_disk_estimate_scales_with_events_and_the_script() -> None:
     assert disk_space_check(10_000_000, 40.0, hand_written=True)["fits"]
 
 
+def test_a_checkout_changed_during_the_run_is_recorded_dirty(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The commit is the one at the start; a change while the bench runs marks it dirty."""
+    clean = {"git_commit": "a" * 40, "git_dirty": False}
+    answers = iter([clean, {**clean, "git_dirty": True}])
+    monkeypatch.setattr(runner, "_git_commit", lambda: next(answers))
+    _replace_dbt(monkeypatch, lambda call: _fake_dbt_result({"model.leadpulse.m": 1.0}))
+    main(_small_bench(tmp_path, "dbt_run_full_refresh,hand_written_sql,pandas"))
+    results = json.loads((tmp_path / "results" / "4000.json").read_text())
+    assert (results["git_commit"], results["git_dirty"]) == ("a" * 40, True)
+    # Unchanged during the run: as it was at the start.
+    answers = iter([clean, clean])
+    main(_small_bench(tmp_path, "dbt_run_full_refresh,hand_written_sql,pandas"))
+    results = json.loads((tmp_path / "results" / "4000.json").read_text())
+    assert (results["git_commit"], results["git_dirty"]) == ("a" * 40, False)
+
+
 def test_bench_stops_before_generating_when_the_disk_is_too_small(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

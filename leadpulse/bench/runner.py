@@ -708,6 +708,13 @@ def _git_commit() -> dict[str, Any]:
     return {"git_commit": commit, "git_dirty": None if status is None else bool(status)}
 
 
+def _provenance_at_end(at_start: dict[str, Any]) -> dict[str, Any]:
+    """``at_start`` (``_git_commit``), dirty as well when the checkout changed during the run."""
+    if at_start["git_commit"] is None or _git_commit() == at_start:
+        return at_start
+    return {**at_start, "git_dirty": True}
+
+
 def _median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
@@ -786,6 +793,10 @@ def run_bench(
     from leadpulse.simulate import simulate_day
 
     skip = parse_skip(skip)
+    # The code measured is what the checkout holds at the start; a change
+    # while the bench runs (dbt reads the project at every step) marks the
+    # result dirty too.
+    provenance = _git_commit()
     leads, days = size_for(events)
     work = Path(work_dir) if work_dir else Path(tempfile.mkdtemp(prefix="leadpulse-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -968,7 +979,7 @@ def run_bench(
         "skip": list(skip),
         "machine": _machine(),
         "measured_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        **_git_commit(),
+        **_provenance_at_end(provenance),
         "raw_rows": raw_counts,
         "raw_event_rows": raw_events,
         "simulated_day_rows": simulated,
