@@ -387,6 +387,15 @@ def test_bench_stops_before_generating_when_the_disk_is_too_small(
     assert disk["gib_per_million_events"] == runner.DISK_GIB_PER_MILLION_EVENTS_WITHOUT_SCRIPT
     assert BUILD_ARGS in [call.args for call in calls]
 
+    # The files a kept scratch dir holds from an earlier run are replaced by
+    # this one: their space counts as free (4,000 events need about 2 MiB).
+    kept = tmp_path / "kept"
+    (kept / "work").mkdir(parents=True)
+    (kept / "work" / "raw_generated.duckdb").write_bytes(b"x" * 4 * 1024 * 1024)
+    assert main(_small_bench(kept, "dbt_run_full_refresh,hand_written_sql,pandas")) == 0
+    disk = json.loads((kept / "results" / "4000.json").read_text())["disk_space"]
+    assert disk["checked"] is True and disk["fits"] is True
+
 
 def test_run_dbt_records_an_out_of_memory_failure(tmp_path: Path) -> None:
     from leadpulse.generate import generate
