@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from leadpulse import paths
-from leadpulse.bench import summary
+from leadpulse.bench import runner, summary
 
 
 def _result(
@@ -56,6 +56,7 @@ def _result(
         "runs": 3,
         "constrained_memory_limit": limit,
         "steps": steps,
+        "ratios": runner.ratios_of(steps),
         "agreement": {},
     }
 
@@ -114,6 +115,20 @@ def test_refresh_share_is_of_the_build_database_time() -> None:
     )
     row = _target_row(table, "one-day refresh")
     assert "10M: met, 5 %" in row and "100M: **not met**, 22 %" in row
+
+
+def test_ratios_are_the_ones_the_bench_wrote() -> None:
+    """The table shows the file's ratios (runner.ratios_of), not a second computation."""
+    result = _result(10_000_000, 10_000_000, (60.0, 50.0), hand=20.0, refresh_db=5.0)
+    assert result["ratios"]["build_wall_over_hand_written"] == pytest.approx(3.0)
+    result["ratios"]["build_wall_over_hand_written"] = 1.25
+    result["ratios"]["incremental_over_full_build_db"] = 0.04
+    table = summary.render([result])
+    assert _measure_row(table, "build ÷ script").endswith("| 1.25 × |")
+    assert "(1.25 × the script)" in _target_row(table, "full build")
+    assert _target_row(table, "one-day refresh") == (
+        "| one-day refresh ≤ 5 % of the build's db time | 10M: met, 4 % |"
+    )
 
 
 def test_skipped_and_missing_steps_show_as_such() -> None:

@@ -736,6 +736,45 @@ def _ratio(numerator: float | None, denominator: float | None) -> float | None:
     return numerator / denominator
 
 
+def step_median(steps: dict[str, Any], step: str, key: str) -> float | None:
+    """A step's median ``key``, or None when the step was skipped, failed or lacks it."""
+    value = steps.get(step, {}).get("median", {}).get(key)
+    return None if value is None else float(value)
+
+
+def ratios_of(steps: dict[str, Any]) -> dict[str, float | None]:
+    """The ratios of the results' ``steps`` the issue's targets are stated in (None
+    where a step did not run)."""
+
+    def median(step: str, key: str) -> float | None:
+        return step_median(steps, step, key)
+
+    build_wall = median("dbt_build_full_refresh", "wall_seconds")
+    build_db = median("dbt_build_full_refresh", "db_seconds")
+    build_models_db = median("dbt_build_full_refresh", "models_db_seconds")
+    hand_wall = median("hand_written_sql", "wall_seconds")
+    pandas_wall = median("pandas", "wall_seconds")
+    return {
+        "build_wall_over_hand_written": _ratio(build_wall, hand_wall),
+        "build_db_over_hand_written": _ratio(build_db, hand_wall),
+        "build_models_db_over_hand_written": _ratio(build_models_db, hand_wall),
+        "run_wall_over_hand_written": _ratio(
+            median("dbt_run_full_refresh", "wall_seconds"), hand_wall
+        ),
+        "incremental_over_full_models_db": _ratio(
+            median("incremental_run", "models_db_seconds"), build_models_db
+        ),
+        "incremental_over_full_build_db": _ratio(median("incremental_run", "db_seconds"), build_db),
+        "incremental_over_full_wall": _ratio(median("incremental_run", "wall_seconds"), build_wall),
+        "pandas_over_build_wall": _ratio(pandas_wall, build_wall),
+        "pandas_over_hand_written": _ratio(pandas_wall, hand_wall),
+        "constrained_build_over_build_wall": _ratio(
+            median(CONSTRAINED_STEP, "wall_seconds"), build_wall
+        ),
+        "constrained_build_over_build_db": _ratio(median(CONSTRAINED_STEP, "db_seconds"), build_db),
+    }
+
+
 def _step_entry(step_runs: list[dict[str, Any]]) -> dict[str, Any]:
     """A step's JSON entry: medians (when every run succeeded), each run, slowest nodes."""
     node_times: dict[str, list[float]] = {}
@@ -942,33 +981,7 @@ def run_bench(
             steps[step] = {"available": False, "reason": pandas_reason}
     failures = [step for step, entry in steps.items() if entry.get("failed")]
 
-    def median(step: str, key: str) -> float | None:
-        return steps.get(step, {}).get("median", {}).get(key)
-
-    build_wall = median("dbt_build_full_refresh", "wall_seconds")
-    build_db = median("dbt_build_full_refresh", "db_seconds")
-    build_models_db = median("dbt_build_full_refresh", "models_db_seconds")
-    hand_wall = median("hand_written_sql", "wall_seconds")
-    pandas_wall = median("pandas", "wall_seconds")
-    ratios = {
-        "build_wall_over_hand_written": _ratio(build_wall, hand_wall),
-        "build_db_over_hand_written": _ratio(build_db, hand_wall),
-        "build_models_db_over_hand_written": _ratio(build_models_db, hand_wall),
-        "run_wall_over_hand_written": _ratio(
-            median("dbt_run_full_refresh", "wall_seconds"), hand_wall
-        ),
-        "incremental_over_full_models_db": _ratio(
-            median("incremental_run", "models_db_seconds"), build_models_db
-        ),
-        "incremental_over_full_build_db": _ratio(median("incremental_run", "db_seconds"), build_db),
-        "incremental_over_full_wall": _ratio(median("incremental_run", "wall_seconds"), build_wall),
-        "pandas_over_build_wall": _ratio(pandas_wall, build_wall),
-        "pandas_over_hand_written": _ratio(pandas_wall, hand_wall),
-        "constrained_build_over_build_wall": _ratio(
-            median(CONSTRAINED_STEP, "wall_seconds"), build_wall
-        ),
-        "constrained_build_over_build_db": _ratio(median(CONSTRAINED_STEP, "db_seconds"), build_db),
-    }
+    ratios = ratios_of(steps)
     results = {
         "events_requested": events,
         "leads": leads,

@@ -5,7 +5,8 @@ This module reads them and renders, in Markdown:
 
 1. one column per size: the full build, the hand-written script, the one-day
    refresh, pandas, the build under a small ``memory_limit``, with the ratios
-   the issue's targets are stated in;
+   the issue's targets are stated in, as the bench wrote them
+   (``runner.ratios_of``: one definition for both);
 2. the targets, each checked at every size it applies to; the growth exponent
    between each pair of consecutive sizes, on the raw event rows each run had.
 
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from leadpulse import paths
+from leadpulse.bench.runner import CONSTRAINED_STEP, INCREMENTAL_TESTS_STEP, step_median
 
 START_MARKER = "<!-- bench-summary:start (python -m leadpulse.bench.summary --update) -->"
 END_MARKER = "<!-- bench-summary:end -->"
@@ -51,8 +53,8 @@ BUILD = "dbt_build_full_refresh"
 HAND = "hand_written_sql"
 PANDAS = "pandas"
 REFRESH = "incremental_run"
-REFRESH_TESTS = "incremental_data_tests"
-CONSTRAINED = "dbt_build_full_refresh_constrained"
+REFRESH_TESTS = INCREMENTAL_TESTS_STEP
+CONSTRAINED = CONSTRAINED_STEP
 
 
 def results_dir() -> Path:
@@ -73,8 +75,7 @@ def default_files() -> list[Path]:
 
 def median(results: dict[str, Any], step: str, key: str) -> float | None:
     """A step's median value, or None when the step was skipped, failed or lacks it."""
-    value = results["steps"].get(step, {}).get("median", {}).get(key)
-    return None if value is None else float(value)
+    return step_median(results["steps"], step, key)
 
 
 def exponent(
@@ -105,6 +106,10 @@ class Size:
     def get(self, step: str, key: str) -> float | None:
         return median(self.results, step, key)
 
+    def ratio(self, name: str) -> float | None:
+        """One of the ratios ``leadpulse bench`` wrote (``runner.ratios_of``)."""
+        return self.results.get("ratios", {}).get(name)
+
     @property
     def build_wall(self) -> float | None:
         return self.get(BUILD, "wall_seconds")
@@ -123,19 +128,20 @@ class Size:
         return None if hand is None else BUILD_FACTOR * hand + BUILD_ALLOWANCE_SECONDS
 
     @property
+    def build_over_script(self) -> float | None:
+        return self.ratio("build_wall_over_hand_written")
+
+    @property
     def refresh_share(self) -> float | None:
-        refresh, build = self.get(REFRESH, "db_seconds"), self.build_db
-        return None if refresh is None or not build else refresh / build
+        return self.ratio("incremental_over_full_build_db")
 
     @property
     def constrained_slowdown(self) -> float | None:
-        constrained, build = self.get(CONSTRAINED, "wall_seconds"), self.build_wall
-        return None if constrained is None or not build else constrained / build
+        return self.ratio("constrained_build_over_build_wall")
 
     @property
     def pandas_speedup(self) -> float | None:
-        pandas, build = self.get(PANDAS, "wall_seconds"), self.build_wall
-        return None if pandas is None or not build else pandas / build
+        return self.ratio("pandas_over_build_wall")
 
     def provenance(self) -> str:
         """The day the bench ran and the commit it measured (files from before
@@ -209,12 +215,7 @@ def measures_table(sizes: list[Size]) -> list[str]:
             lambda s: _seconds(s.get(BUILD, "dbt_overhead_seconds"), 2),
         ),
         ("hand-written script s", lambda s: _seconds(s.hand)),
-        (
-            "build ÷ script (wall)",
-            lambda s: _times(
-                None if s.hand is None or s.build_wall is None else s.build_wall / s.hand
-            ),
-        ),
+        ("build ÷ script (wall)", lambda s: _times(s.build_over_script)),
         (
             "one-day refresh wall / db s",
             lambda s: _pair(s.get(REFRESH, "wall_seconds"), s.get(REFRESH, "db_seconds")),
@@ -265,7 +266,7 @@ def targets_table(sizes: list[Size]) -> list[str]:
         return "; ".join(parts) or "not measured"
 
     def build(size: Size) -> str | None:
-        if size.build_wall is None or size.budget is None or not size.hand:
+        if size.build_wall is None or size.budget is None or size.build_over_script is None:
             return None
         verdict = (
             _verdict(size.build_wall <= size.budget)
@@ -274,7 +275,7 @@ def targets_table(sizes: list[Size]) -> list[str]:
         )
         return (
             f"{verdict}, {size.build_wall:.1f} s against {size.budget:.1f} s "
-            f"({size.build_wall / size.hand:.2f} × the script)"
+            f"({size.build_over_script:.2f} × the script)"
         )
 
     def refresh(size: Size) -> str | None:
