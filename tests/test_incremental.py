@@ -29,7 +29,7 @@ import json
 import os
 import random
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -47,6 +47,8 @@ from leadpulse.generate import MessRates, generate
 
 FINAL_AS_OF = date(2026, 6, 30)
 STREAM = "intermediate.int_lead_events_unioned"
+# Each lead's zone as int_events_attributed's last run classified in.
+ZONES_TABLE = "intermediate.int_events_attributed__zones"
 # Each incremental model, and a CTE only its incremental branch has.
 INCREMENTAL_MODELS = {
     "int_events_attributed": "rezoned_events",
@@ -642,7 +644,12 @@ def _count(db: Path, relation: str) -> int:
 # --------------------------------------------------------------------------- the tests
 
 
-def _replay(workspace: Workspace, scenario: Scenario, template: Path) -> Path:
+def _replay(
+    workspace: Workspace,
+    scenario: Scenario,
+    template: Path,
+    before_each_incremental_run: Callable[[Path], None] | None = None,
+) -> Path:
     """Warehouse A: batch 1 and a full refresh, then one incremental run per batch."""
     con = duckdb.connect(str(workspace.source))
     try:
@@ -667,6 +674,8 @@ def _replay(workspace: Workspace, scenario: Scenario, template: Path) -> Path:
         if k == 0:
             _dbt(workspace, incremental, ["run", "--full-refresh"], as_of)
         else:
+            if before_each_incremental_run:
+                before_each_incremental_run(incremental)
             run = _dbt(workspace, incremental, ["run"], as_of)
             _assert_took_incremental_branch(run)
     return incremental
@@ -726,6 +735,37 @@ def test_incremental_runs_equal_a_full_refresh(
     assert "fct_lead_engagement" not in history
     problems = _differences(incremental, rebuilt, COMPARED_SCHEMAS, skip=frozenset(history))
     assert not problems, f"{scenario}:\n" + "\n".join(f"{k}: {v}" for k, v in problems.items())
+
+
+def _drop_zones_table(db: Path) -> None:
+    con = duckdb.connect(str(db))
+    try:
+        con.execute(f"drop table if exists {ZONES_TABLE}")
+    finally:
+        con.close()
+
+
+def test_a_warehouse_without_the_zones_table_refreshes_like_one_with_it(
+    seeded_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Without int_events_attributed__zones (a warehouse from before it), a run
+    finds rezoned leads from the stored events, gives what a full refresh
+    gives (the scenario moves a lead to another time zone), and writes the
+    table for the next run."""
+    scenario = Scenario(leads=40, days=45, seed=11, batches=3, inject_seed=7, rates=MessRates())
+    root = tmp_path_factory.mktemp("zones")
+    workspace = Workspace(root, root / "target")
+    incremental = _replay(workspace, scenario, seeded_template, _drop_zones_table)
+    incremental = workspace.set_aside("incremental")
+
+    rebuilt = _new_warehouse(seeded_template, workspace.live)
+    _copy_raw(incremental, rebuilt)
+    _dbt(workspace, rebuilt, ["run", "--full-refresh"], FINAL_AS_OF)
+
+    assert _count(incremental, ZONES_TABLE) == _count(rebuilt, "staging.stg_crm__leads") > 0
+    history = _history_models(workspace.target_dir)
+    problems = _differences(incremental, rebuilt, COMPARED_SCHEMAS, skip=frozenset(history))
+    assert not problems, "\n".join(f"{k}: {v}" for k, v in problems.items())
 
 
 def test_incremental_run_without_new_data_changes_nothing(
