@@ -6,6 +6,13 @@
     bit_xor({{ row_hash_column }})
 {%- endmacro %}
 
+{#- Aggregate: the lead_fingerprint of the union of disjoint row sets,
+    from a column holding the lead_fingerprint of each (one per row; NULL:
+    a set without rows). bit_xor again, as merge_fingerprints below. -#}
+{% macro merged_fingerprint(fingerprint_column) -%}
+    bit_xor({{ fingerprint_column }})
+{%- endmacro %}
+
 {#- The lead_fingerprint of the union of disjoint row sets, from the
     lead_fingerprint of each (SQL expressions; NULL: a set without rows).
     bit_xor is associative and commutative, so this equals one

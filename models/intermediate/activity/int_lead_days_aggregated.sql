@@ -32,7 +32,7 @@ sessions as {{ inline_cte() }} (
     -- that day and the sessions starting on it (which end at the as-of day),
     -- as one order-independent fingerprint. (A row's own fingerprint is
     -- merged from its two aggregates below: the same value.)
-    lead_day_input_rows as (
+    lead_day_input_rows as {{ inline_cte() }} (
 
         -- The stream stores each row's hash (_row_hash: its content, not its
         -- run stamp).
@@ -54,6 +54,49 @@ sessions as {{ inline_cte() }} (
 
     ),
 
+    -- First per lead: a lead's fingerprint is that of all its inputs, so
+    -- it merges its lead-days' (bit_xor), and a lead whose inputs are
+    -- unchanged has no lead-day to refresh. Grouping by lead is a small
+    -- hash table; grouping every input by lead-day was most of this
+    -- model's refresh (12 s of operator time at 100M events), and a day's
+    -- loads touch about 40 % of the leads.
+    lead_inputs as (
+
+        select
+            lead_id,
+            {{ lead_fingerprint('row_hash') }} as inputs_fingerprint
+
+        from lead_day_input_rows
+        group by 1
+
+    ),
+
+    stored_lead_inputs as (
+
+        select
+            lead_id,
+            {{ merged_fingerprint('_inputs_fingerprint') }}
+                as inputs_fingerprint
+
+        from {{ this }}
+        group by 1
+
+    ),
+
+    changed_leads as (
+
+        select coalesce(lead_inputs.lead_id, stored_lead_inputs.lead_id)
+            as lead_id
+
+        from lead_inputs
+        full outer join stored_lead_inputs
+            on lead_inputs.lead_id = stored_lead_inputs.lead_id
+        where
+            lead_inputs.inputs_fingerprint
+            is distinct from stored_lead_inputs.inputs_fingerprint
+
+    ),
+
     lead_day_inputs as (
 
         select
@@ -62,7 +105,20 @@ sessions as {{ inline_cte() }} (
             {{ lead_fingerprint('row_hash') }} as inputs_fingerprint
 
         from lead_day_input_rows
+        where lead_id in (select changed_leads.lead_id from changed_leads)
         group by 1, 2
+
+    ),
+
+    stored_lead_days as (
+
+        select
+            lead_id,
+            activity_date,
+            _inputs_fingerprint
+
+        from {{ this }}
+        where lead_id in (select changed_leads.lead_id from changed_leads)
 
     ),
 
@@ -73,20 +129,21 @@ sessions as {{ inline_cte() }} (
 
         select
             coalesce(
-                lead_day_inputs.lead_id, stored.lead_id
+                lead_day_inputs.lead_id, stored_lead_days.lead_id
             ) as lead_id,
             coalesce(
-                lead_day_inputs.activity_date, stored.activity_date
+                lead_day_inputs.activity_date, stored_lead_days.activity_date
             ) as activity_date
 
         from lead_day_inputs
-        full outer join {{ this }} as stored
+        full outer join stored_lead_days
             on
-                lead_day_inputs.lead_id = stored.lead_id
-                and lead_day_inputs.activity_date = stored.activity_date
+                lead_day_inputs.lead_id = stored_lead_days.lead_id
+                and lead_day_inputs.activity_date
+                = stored_lead_days.activity_date
         where
             lead_day_inputs.inputs_fingerprint
-            is distinct from stored._inputs_fingerprint
+            is distinct from stored_lead_days._inputs_fingerprint
 
     ),
 
