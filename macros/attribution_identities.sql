@@ -54,12 +54,30 @@
     named lead_id and anonymous_id, so the erasure hook purges it like
     every other built table. -#}
 {% macro attribution_identities_relation() -%}
+    {{ return(side_table_relation('identities')) }}
+{%- endmacro %}
+
+
+{#- A table next to the model being built, `<model>__<suffix>`, that its
+    post-hook writes and its next run reads. -#}
+{% macro side_table_relation(suffix) -%}
     {{ return(api.Relation.create(
         database=this.database,
         schema=this.schema,
-        identifier=this.identifier ~ '__identities',
+        identifier=this.identifier ~ '__' ~ suffix,
         type='table',
     )) }}
+{%- endmacro %}
+
+
+{#- Whether a side table (side_table_relation) exists yet; false at parse
+    time. -#}
+{% macro side_table_exists(relation) -%}
+    {{ return(execute and adapter.get_relation(
+        database=relation.database,
+        schema=relation.schema,
+        identifier=relation.identifier,
+    ) is not none) }}
 {%- endmacro %}
 
 
@@ -68,11 +86,7 @@
     counts as changed and the run re-attributes every event. -#}
 {% macro stored_attribution_identities() -%}
     {%- set relation = attribution_identities_relation() -%}
-    {%- if execute and adapter.get_relation(
-        database=relation.database,
-        schema=relation.schema,
-        identifier=relation.identifier,
-    ) is not none -%}
+    {%- if side_table_exists(relation) -%}
         select * from {{ relation }}
     {%- else -%}
         select * from (
@@ -106,12 +120,7 @@
     Its column is named lead_id, so the erasure hook purges it like every
     other built table. -#}
 {% macro attribution_zones_relation() -%}
-    {{ return(api.Relation.create(
-        database=this.database,
-        schema=this.schema,
-        identifier=this.identifier ~ '__zones',
-        type='table',
-    )) }}
+    {{ return(side_table_relation('zones')) }}
 {%- endmacro %}
 
 
@@ -121,11 +130,7 @@
     events themselves. -#}
 {% macro stored_lead_zones(stored_events) -%}
     {%- set relation = attribution_zones_relation() -%}
-    {%- if execute and adapter.get_relation(
-        database=relation.database,
-        schema=relation.schema,
-        identifier=relation.identifier,
-    ) is not none -%}
+    {%- if side_table_exists(relation) -%}
         select
             lead_id,
             lead_timezone
