@@ -116,7 +116,8 @@
     zone changed, so after a run each stored event's lead_timezone is its
     lead's zone in this table: comparing it with stg_crm__leads finds the
     rezoned leads without reading every stored event (the distinct zones
-    of the stored events were about 5 s of operator time at 100M events).
+    of the stored events: a 470,000-group aggregate over 99M rows, about
+    2 s of operator time at 100M events).
     Its column is named lead_id, so the erasure hook purges it like every
     other built table. -#}
 {% macro attribution_zones_relation() -%}
