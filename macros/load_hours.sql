@@ -47,3 +47,14 @@
         or {{ current }}.loads_fingerprint
         is distinct from {{ stored }}.loads_fingerprint
 {%- endmacro %}
+
+
+{#- A condition on `column` (a load time): at or after the earliest
+    loaded_hour of `hours` (a relation or CTE of load hours, such as
+    changed_load_hours'). DuckDB tests it on that column alone, before it
+    reads a row's other columns; a test that the hour is among `hours` is
+    a join, made only after the whole row is read. Put beside that join, it
+    makes a day's refresh read the day's rows whole, not every row. -#}
+{% macro loaded_since_earliest(column, hours) -%}
+    {{ column }} >= (select min({{ hours }}.loaded_hour) from {{ hours }})
+{%- endmacro %}

@@ -61,15 +61,9 @@
                     ) as copy_in_load
                 from {{ source_relation }} as loads
                 where
-                    -- A bound DuckDB tests on _loaded_at alone, before it
-                    -- reads a row's other columns, so a day's refresh
-                    -- reads the day's raw rows whole, not every raw row:
-                    -- the hour test below is a join, made only once the
-                    -- row is read.
-                    loads._loaded_at >= (
-                        select min(changed_hours.loaded_hour)
-                        from changed_hours
-                    )
+                    {{ loaded_since_earliest(
+                        'loads._loaded_at', 'changed_hours'
+                    ) }}
                     and {{ load_hour('loads._loaded_at') }} in (
                         select changed_hours.loaded_hour
                         from changed_hours
