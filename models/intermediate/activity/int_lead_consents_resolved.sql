@@ -1,13 +1,16 @@
 with
 
-events as (
+-- Inlined: the per-lead maxima and the channel signals each read only
+-- their rows of it. As one buffered CTE of every signal and app event it
+-- held 49M rows at 100M events (3.7 s of operator time in a 3.4 s query).
+events as {{ inline_cte() }} (
 
     select * from {{ ref('int_lead_events_unioned') }}
 
 ),
 
--- Consent and churn signals, and app presence (push needs the app).
-signals as (
+-- Signals after the as-of day are ignored: consent is point-in-time.
+events_to_date as {{ inline_cte() }} (
 
     select
         lead_id,
@@ -19,15 +22,35 @@ signals as (
         occurred_at
 
     from events
-    -- Signals after the as-of day are ignored: consent is point-in-time.
+    where activity_date <= {{ as_of_date() }}
+
+),
+
+-- Consent and churn signals, and app presence (push needs the app).
+signals as {{ inline_cte() }} (
+
+    select * from events_to_date
     where
-        activity_date <= {{ as_of_date() }}
-        and (
-            is_opt_out
-            or is_opt_in
-            or event_type = 'opt_out_all'
-            or source_table = 'app_events'
-        )
+        is_opt_out
+        or is_opt_in
+        or event_type = 'opt_out_all'
+        or source_table = 'app_events'
+
+),
+
+-- The opt-ins and opt-outs: a few rows per lead, read once per channel.
+consent_signals as (
+
+    select
+        lead_id,
+        channel,
+        event_type,
+        is_opt_out,
+        is_opt_in,
+        occurred_at
+
+    from events_to_date
+    where is_opt_out or is_opt_in or event_type = 'opt_out_all'
 
 ),
 
@@ -40,7 +63,7 @@ channel_signals as (
         is_opt_out,
         occurred_at
 
-    from signals
+    from consent_signals
     where is_opt_out or is_opt_in
 
     {% for channel in var('message_channels') %}
@@ -52,7 +75,7 @@ channel_signals as (
             true as is_opt_out,
             occurred_at
 
-        from signals
+        from consent_signals
         where event_type = 'opt_out_all'
     {% endfor %}
 
