@@ -1,7 +1,7 @@
 {#- Every CTE over the events is inlined. DuckDB buffers a CTE that is read
-    twice, and known_ties is (device_leads, shared_ties): at 100M events
-    that buffered 58M ties and the query took 4.4-4.7 s. Inlined, the
-    second read keeps only the ties of devices shared by several leads,
+    twice, as known_ties is (by device_leads and shared_ties): at 100M
+    events that buffered 58M ties and the query took 4.4-4.7 s. Inlined,
+    the second read keeps only the ties of devices shared by several leads,
     filtered as the table is scanned, and the query takes 1.8 s. -#}
 with
 
