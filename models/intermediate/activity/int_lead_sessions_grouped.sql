@@ -237,7 +237,7 @@ app_and_web as {{ inline_cte() }} (
 -- query from 2.7 s to 2.1 s, the same rows).
 {%- set through_event = event_order
     ~ ' rows between unbounded preceding and current row' %}
-{%- set is_app_event = "source_table = 'app_events'" %}
+{%- set from_app = "source_table = 'app_events'" %}
 events_ordered as (
 
     select
@@ -249,15 +249,15 @@ events_ordered as (
             fingerprint_before,
             lead_loaded_until,
         {% endif -%}
-        case when {{ is_app_event }} then 1 else 0 end as is_app_event,
+        case when {{ from_app }} then 1 else 0 end as is_app_event,
         lag(occurred_at) over ({{ event_order }}) as previous_at,
         row_number() over ({{ event_order }}) as position_in_lead,
-        {{ count_if(is_app_event) }} over ({{ through_event }})
+        {{ count_if(from_app) }} over ({{ through_event }})
             as app_events_through,
         {{ lead_fingerprint('event_hash') }} over ({{ through_event }})
             as fingerprint_through,
         count(*) over (partition by lead_id) as lead_events,
-        {{ count_if(is_app_event) }} over (partition by lead_id)
+        {{ count_if(from_app) }} over (partition by lead_id)
             as lead_app_events,
         max(occurred_at) over (partition by lead_id) as lead_ended_at,
         max(_loaded_at) over (partition by lead_id) as lead_loaded_at
