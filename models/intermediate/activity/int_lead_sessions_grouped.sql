@@ -233,8 +233,9 @@ app_and_web as {{ inline_cte() }} (
 -- predecessor, its position, and what the events up to it hold (app
 -- events, fingerprint); per lead, the totals. A session is then read off
 -- its first event and the next session's: no second window numbering
--- every event and no group by session (at 10M events that took the
--- query from 2.7 s to 2.1 s, the same rows).
+-- every event and no group by session (the same rows: at 10M events the
+-- query took 2.1 s instead of 2.7 s, at 100M the build 27.0 s instead of
+-- 32.1 s).
 {%- set through_event = event_order
     ~ ' rows between unbounded preceding and current row' %}
 {%- set from_app = "source_table = 'app_events'" %}
@@ -348,6 +349,7 @@ final as (
         ) / 60 as session_minutes,
         session_events,
         app_events > 0 as is_app_session,
+        -- The events grouped are app or web events (app_and_web).
         session_events > app_events as is_web_session,
         prefix_fingerprint as _prefix_fingerprint,
         lead_loaded_until_if_last as _loaded_until
