@@ -1,3 +1,8 @@
+{#- An opt-out, an opt-in or an opt_out_all request (an opt-out on every
+    message channel). -#}
+{%- set is_consent_signal =
+    "is_opt_out or is_opt_in or event_type = 'opt_out_all'" -%}
+
 with
 
 -- Inlined: the per-lead maxima and the channel signals each read only
@@ -30,11 +35,7 @@ events_to_date as {{ inline_cte() }} (
 signals as {{ inline_cte() }} (
 
     select * from events_to_date
-    where
-        is_opt_out
-        or is_opt_in
-        or event_type = 'opt_out_all'
-        or source_table = 'app_events'
+    where {{ is_consent_signal }} or source_table = 'app_events'
 
 ),
 
@@ -50,7 +51,7 @@ consent_signals as (
         occurred_at
 
     from events_to_date
-    where is_opt_out or is_opt_in or event_type = 'opt_out_all'
+    where {{ is_consent_signal }}
 
 ),
 
